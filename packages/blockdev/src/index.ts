@@ -1,0 +1,2 @@
+// @iomap/blockdev: the public API arrives with its issue; nothing is exported yet.
+export {};

@@ -1,0 +1,2 @@
+// @iomap/ext2-lite: the public API arrives with its issue; nothing is exported yet.
+export {};

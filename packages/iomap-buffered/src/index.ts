@@ -1,0 +1,2 @@
+// @iomap/buffered: the public API arrives with its issue; nothing is exported yet.
+export {};

@@ -1,0 +1,252 @@
+// The iomap iterator (CORE-7 … CORE-13, CORE-25): the one loop every iomap
+// operation is built on.
+//
+//   const it = new IomapIter({ inode, pos, length, op });
+//   while (await iomapIter(it, ops)) {
+//     try { ...act on it.iomap over it.iomapLength() bytes...; it.advance(n); }
+//     catch (err) { it.status = err; }
+//   }
+//
+// The first call asks the filesystem for a mapping at `pos`. Each later call
+// hands the previous mapping back (`iomapEnd`) and, while bytes remain and the
+// body made progress, asks for the next one. A body that advanced nothing ends
+// the loop, unless it marked the mapping STALE: then the same position is
+// mapped again (the only legal zero-progress continuation, CORE-12).
+import { IomapContractError, FsError } from './errors.js';
+import { IomapFlags, IomapType, NULL_ADDR, type Iomap } from './iomap.js';
+import type { IomapMapping, IomapOps } from './iomap-ops.js';
+import { validateIomap, validateMappingAt } from './iomap-validate.js';
+import { checkRange } from './range-checks.js';
+
+/** Where an iteration starts. */
+export interface IomapIterInit<I> {
+  inode: I;
+  /** First file byte. */
+  pos: number;
+  /** Bytes to cover (> 0 for the loop to do anything). */
+  length: number;
+  /** {@link IomapOp} flags given to every `iomapBegin`/`iomapEnd`. */
+  op: number;
+  /** Caller state visible to the filesystem (CORE-15). */
+  private?: unknown;
+}
+
+function emptyIomap(): IomapMapping {
+  return { offset: 0, length: 0, addr: NULL_ADDR, type: IomapType.Hole, flags: 0 };
+}
+
+/** The state of one iteration over a file range (the kernel's `struct iomap_iter`). */
+export class IomapIter<I = unknown> {
+  readonly inode: I;
+  /** Current file position. */
+  pos: number;
+  /** Bytes left to process from `pos`. */
+  len: number;
+  /** Operation flags. */
+  readonly op: number;
+  /** The current mapping (length 0 between mappings). */
+  iomap: IomapMapping = emptyIomap();
+  /** The current source map, or undefined when the filesystem gave none (CORE-10). */
+  srcmap: Iomap | undefined = undefined;
+  /** Caller state visible to the filesystem (CORE-15). */
+  private: unknown;
+  /** Set by the loop body to the error that should end the loop. */
+  status: unknown = undefined;
+  /** Position where the current mapping's work began. */
+  iterStartPos: number;
+  private finished = false;
+
+  constructor(init: IomapIterInit<I>) {
+    checkRange(init.pos, init.length, 'iomap_iter');
+    this.inode = init.inode;
+    this.pos = init.pos;
+    this.len = init.length;
+    this.op = init.op;
+    this.private = init.private;
+    this.iterStartPos = init.pos;
+  }
+
+  /**
+   * Bytes the body may process now (CORE-9): up to the end of the request, of
+   * the mapping, and of the source map when there is one.
+   */
+  iomapLength(): number {
+    return this.lengthTrim(this.pos, this.len);
+  }
+
+  /** `len` bytes from `pos`, trimmed to the current mapping and source map. */
+  lengthTrim(pos: number, len: number): number {
+    let end = this.iomap.offset + this.iomap.length;
+    if (this.srcmap !== undefined) end = Math.min(end, this.srcmap.offset + this.srcmap.length);
+    return Math.min(len, end - pos);
+  }
+
+  /**
+   * Moves `pos` forward by `count` bytes of the current mapping (CORE-8).
+   * Advancing past the mapping is a contract violation (`EIO`).
+   */
+  advance(count: number): void {
+    const max = this.iomapLength();
+    if (!Number.isSafeInteger(count) || count < 0 || count > max) {
+      throw new IomapContractError(
+        'CORE-8',
+        'a body may advance at most the current mapping length',
+        `advance(${String(count)}) at ${this.pos} with ${max} bytes left in the mapping`,
+      );
+    }
+    this.pos += count;
+    this.len -= count;
+  }
+
+  /** Consumes the rest of the current mapping (CORE-8). */
+  advanceFull(): void {
+    this.advance(this.iomapLength());
+  }
+
+  /** The map to read existing data from: the source map if given, else the mapping (CORE-10). */
+  readMap(): Iomap {
+    return this.srcmap ?? this.iomap;
+  }
+
+  /** Marks the current mapping stale so it is ended and requested again at `pos` (CORE-12, CORE-24). */
+  markStale(): void {
+    this.iomap.flags |= IomapFlags.Stale;
+  }
+
+  /** Internal: whether the loop is over. */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Internal: the loop returned false or threw; calling again is a bug. */
+  finish(): void {
+    this.finished = true;
+  }
+
+  /** Internal: forget the current mapping. */
+  resetIomap(): void {
+    this.iomap = emptyIomap();
+    this.srcmap = undefined;
+  }
+}
+
+/**
+ * Advances the iteration (CORE-7): ends the previous mapping, then maps the
+ * next one. Resolves `true` when the body should run, `false` when the
+ * iteration is complete; rejects with the error that ended it (CORE-25).
+ */
+export async function iomapIter<I>(iter: IomapIter<I>, ops: IomapOps<I>): Promise<boolean> {
+  if (iter.done) {
+    throw new IomapContractError('CORE-7', 'the body must not run after the iterator finished', 'iomapIter called again');
+  }
+  if (iter.iomap.length !== 0) {
+    const cont = await endMapping(iter, ops);
+    if (!cont) return false;
+  } else if (iter.len === 0) {
+    iter.finish();
+    return false;
+  }
+  let mapping: IomapMapping;
+  try {
+    mapping = await ops.iomapBegin(iter.inode, iter.pos, iter.len, iter.op);
+  } catch (err) {
+    iter.finish();
+    throw err;
+  }
+  acceptMapping(iter, mapping);
+  return true;
+}
+
+/** Ends the current mapping; returns whether another one should be mapped. */
+async function endMapping<I>(iter: IomapIter<I>, ops: IomapOps<I>): Promise<boolean> {
+  const stale = (iter.iomap.flags & IomapFlags.Stale) !== 0;
+  const advanced = iter.pos - iter.iterStartPos;
+  const originalLength = iter.len + advanced;
+  if (ops.iomapEnd) {
+    try {
+      await ops.iomapEnd(
+        iter.inode,
+        iter.iterStartPos,
+        iter.lengthTrim(iter.iterStartPos, originalLength),
+        advanced,
+        iter.op,
+        iter.iomap,
+      );
+    } catch (err) {
+      // CORE-11: an end error matters only when nothing was done.
+      if (advanced === 0) {
+        iter.finish();
+        throw err;
+      }
+    }
+  }
+  const status = iter.status;
+  iter.resetIomap();
+  if (status !== undefined) {
+    iter.finish();
+    throw status;
+  }
+  if (iter.len === 0 || (advanced === 0 && !stale)) {
+    iter.finish();
+    return false;
+  }
+  return true;
+}
+
+function acceptMapping<I>(iter: IomapIter<I>, mapping: IomapMapping): void {
+  try {
+    validateMappingAt(mapping, iter.pos, 'iomapBegin');
+    if (mapping.srcmap !== undefined) {
+      validateIomap(mapping.srcmap, 'iomapBegin (srcmap)');
+      validateMappingAt(mapping.srcmap, iter.pos, 'iomapBegin (srcmap)');
+    }
+  } catch (err) {
+    iter.finish();
+    throw err;
+  }
+  // A copy, so flags iomap sets (STALE, SIZE_CHANGED) never leak into a
+  // record the filesystem may cache.
+  const { srcmap, ...iomap } = mapping;
+  iter.iomap = iomap;
+  iter.srcmap = srcmap;
+  iter.iterStartPos = iter.pos;
+}
+
+/** A loop body: acts on `iter.iomap` and advances. */
+export type IomapBody<I> = (iter: IomapIter<I>) => void | Promise<void>;
+
+/**
+ * Runs a whole iteration: maps, calls `body` for each mapping, ends mappings.
+ * An error thrown by the body ends the loop after `iomapEnd` has run. Rejects
+ * with the first error.
+ *
+ * @example
+ * ```ts
+ * const it = new IomapIter({ inode, pos: 0, length: size, op: IomapOp.Report });
+ * await iomapLoop(it, ops, (it) => { extents.push({ ...it.iomap }); it.advanceFull(); });
+ * ```
+ */
+export async function iomapLoop<I>(iter: IomapIter<I>, ops: IomapOps<I>, body: IomapBody<I>): Promise<void> {
+  while (await iomapIter(iter, ops)) {
+    try {
+      await body(iter);
+    } catch (err) {
+      iter.status = err;
+    }
+  }
+}
+
+/**
+ * Runs an iteration the way data operations report results (CORE-25): the
+ * number of bytes done when there was any progress, else the error.
+ */
+export async function iomapProcess<I>(iter: IomapIter<I>, ops: IomapOps<I>, body: IomapBody<I>): Promise<number> {
+  const start = iter.pos;
+  try {
+    await iomapLoop(iter, ops, body);
+  } catch (err) {
+    if (iter.pos > start) return iter.pos - start;
+    throw err instanceof Error ? err : new FsError('EIO', `iomap operation failed: ${String(err)}`);
+  }
+  return iter.pos - start;
+}
