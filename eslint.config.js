@@ -35,6 +35,20 @@ const boundaries = (depConstraints) => [
 ];
 
 const nodeModuleNames = [...new Set(builtinModules.map((m) => m.replace(/^node:/, '')))];
+const nodeMessage = 'Only blockdev-node, ext2-cli and tools/ may import Node built-ins (DESIGN.md: layers).';
+
+/** Options for no-restricted-imports in package code: never tools/, and (browser-safe packages) no Node built-ins. */
+function restrictedImports({ node }) {
+  const patterns = [{ group: ['@iomap-tools/*'], message: 'Packages never import the private tools/ projects.' }];
+  if (!node) return ['error', { patterns }];
+  return [
+    'error',
+    {
+      paths: nodeModuleNames.map((name) => ({ name, message: nodeMessage })),
+      patterns: [...patterns, { group: ['node:*'], message: nodeMessage }],
+    },
+  ];
+}
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', '**/reports/**', '.nx/**'] },
@@ -60,26 +74,16 @@ export default tseslint.config(
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {
+    // Packages never import the private tools/ projects.
+    files: ['packages/**/*.ts'],
+    ignores: testFiles,
+    rules: { 'no-restricted-imports': restrictedImports({ node: false }) },
+  },
+  {
     // Browser-safe packages: no Node built-ins outside tests.
     files: ['packages/**/*.ts'],
     ignores: ['packages/blockdev-node/**', 'packages/ext2-cli/**', ...testFiles],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: nodeModuleNames.map((name) => ({
-            name,
-            message: 'Only blockdev-node, ext2-cli and tools/ may import Node built-ins (DESIGN.md: layers).',
-          })),
-          patterns: [
-            {
-              group: ['node:*'],
-              message: 'Only blockdev-node, ext2-cli and tools/ may import Node built-ins (DESIGN.md: layers).',
-            },
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': restrictedImports({ node: true }) },
   },
   {
     files: ['**/*.js', '**/*.mjs', 'tools/**/*.ts', '*.ts'],
