@@ -43,7 +43,8 @@ export interface DaxDevice {
   readonly size: number;
   /**
    * Returns a view of device memory for `[pos, pos + length)`. Stores through
-   * the view change the device; {@link BlockDevice.flush} orders them.
+   * the view change the device at once; a device that is also a
+   * {@link BlockDevice} makes them durable with its `flush`.
    */
   directAccess(pos: number, length: number): Uint8Array;
 }

@@ -1,5 +1,6 @@
 // bmap / FIBMAP (CORE-22, deprecated in Linux but used by boot loaders):
 // the device block behind one file block.
+import { FsError, IomapContractError } from './errors.js';
 import { IomapOp, IomapType } from './iomap.js';
 import type { IomapOps } from './iomap-ops.js';
 import { IomapIter, iomapLoop } from './iter.js';
@@ -26,6 +27,9 @@ export interface BmapContext {
 export async function bmap<I>(inode: I, ops: IomapOps<I>, block: number, context: BmapContext): Promise<number> {
   checkOffset(block, 'block', 'bmap');
   const { blockSize } = context;
+  if (!Number.isSafeInteger(blockSize) || blockSize <= 0 || (blockSize & (blockSize - 1)) !== 0) {
+    throw new FsError('EINVAL', `blockSize must be a power of two, got ${String(blockSize)}`, { syscall: 'bmap' });
+  }
   try {
     await context.sync?.();
     let physical = 0;
@@ -37,7 +41,10 @@ export async function bmap<I>(inode: I, ops: IomapOps<I>, block: number, context
       }
     });
     return physical;
-  } catch {
+  } catch (err) {
+    // FIBMAP reports failure as block 0; a broken filesystem contract is a
+    // bug, not a failure, and is not hidden.
+    if (err instanceof IomapContractError) throw err;
     return 0;
   }
 }

@@ -72,6 +72,22 @@ export interface FiemapResult {
   mappedExtents: number;
 }
 
+/** `EBADR`: the request asked for flags iomap does not support; `incompatibleFlags` names them (CORE-18). */
+export class FiemapFlagsError extends FsError {
+  /** The unsupported request flags (the kernel hands them back in `fm_flags`). */
+  readonly incompatibleFlags: number;
+
+  constructor(incompatibleFlags: number) {
+    super(
+      'EBADR',
+      `unsupported FIEMAP flags 0x${incompatibleFlags.toString(16)}; only FIEMAP_FLAG_SYNC (0x1) is supported`,
+      { syscall: 'fiemap' },
+    );
+    this.name = 'FiemapFlagsError';
+    this.incompatibleFlags = incompatibleFlags;
+  }
+}
+
 /** FIEMAP extent flags for a mapping (the kernel's `iomap_to_fiemap`). */
 function extentFlagsOf(map: Iomap): number {
   let flags = 0;
@@ -128,6 +144,7 @@ async function prepare(request: FiemapRequest, context: FiemapContext): Promise<
   checkOffset(start, 'start', 'fiemap');
   checkOffset(length, 'length', 'fiemap');
   if (request.maxExtents !== undefined) checkOffset(request.maxExtents, 'maxExtents', 'fiemap');
+  checkOffset(context.maxBytes, 'maxBytes', 'fiemap');
   if (length === 0) throw new FsError('EINVAL', 'FIEMAP length must be greater than 0', { syscall: 'fiemap' });
   if (start >= context.maxBytes) {
     throw new FsError('EFBIG', `start ${start} is at or past the largest file size ${context.maxBytes}`, {
@@ -136,12 +153,7 @@ async function prepare(request: FiemapRequest, context: FiemapContext): Promise<
   }
   const incompatible = flags & ~FiemapFlag.Sync;
   if (incompatible) {
-    const err = new FsError(
-      'EBADR',
-      `unsupported FIEMAP flags 0x${incompatible.toString(16)}; only FIEMAP_FLAG_SYNC (0x1) is supported`,
-      { syscall: 'fiemap' },
-    );
-    throw Object.assign(err, { incompatibleFlags: incompatible });
+    throw new FiemapFlagsError(incompatible);
   }
   if (flags & FiemapFlag.Sync) await context.sync?.();
   return Math.min(length, context.maxBytes - start);

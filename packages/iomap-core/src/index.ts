@@ -42,7 +42,7 @@ export type { CacheCoherency, PageCacheSeek, SeekWhence } from './cache-coherenc
 export { RwSemaphore } from './rw-semaphore.js';
 export type { Release } from './rw-semaphore.js';
 export { Mutex } from './mutex.js';
-export { fiemap, FiemapFlag, FiemapExtentFlag } from './fiemap.js';
+export { fiemap, FiemapFlag, FiemapExtentFlag, FiemapFlagsError } from './fiemap.js';
 export type { FiemapExtent, FiemapRequest, FiemapContext, FiemapResult } from './fiemap.js';
 export { seekHole, seekData } from './seek.js';
 export type { SeekContext } from './seek.js';

@@ -21,8 +21,9 @@ export interface IomapMapping extends Iomap {
  * for a direct write that must fall back to buffered I/O, …).
  *
  * `iomapEnd`, if present, is called once per successful `iomapBegin` with the
- * position the mapping's work began at, the mapping clipped to the request,
- * the bytes actually done (`written`, often 0) and the same `op` flags. It
+ * position the mapping's work began at, the mapping's length clipped to the
+ * request (and to the source map), the bytes actually done (`written`, often
+ * 0), the same `op` flags and the whole mapping record. It
  * commits what was written and releases what was reserved but unused.
  * Rules: IOMAP-SPEC.md 2.2 and 2.3. Neither callback may keep the
  * filesystem's mapping lock held after returning.

@@ -2,7 +2,15 @@
 // CORE-13). A violation is a bug in the filesystem; it is reported as an
 // IomapContractError naming the rule instead of corrupting data later.
 import { IomapContractError } from './errors.js';
-import { IomapFlags, IomapType, NULL_ADDR, describeIomap, type Iomap } from './iomap.js';
+import {
+  IOMAP_FLAGS_MASK,
+  IOMAP_FLAGS_SET_BY_IOMAP,
+  IomapFlags,
+  IomapType,
+  NULL_ADDR,
+  describeIomap,
+  type Iomap,
+} from './iomap.js';
 
 const VALID_TYPES: ReadonlySet<number> = new Set(Object.values(IomapType));
 
@@ -26,11 +34,11 @@ export function validateIomap(map: Iomap, what: string): void {
   if (!Number.isSafeInteger(map.length) || map.length <= 0) fail('CORE-1', 'length must be a positive integer');
   if (!Number.isSafeInteger(map.offset) || map.offset < 0) fail('CORE-1', 'offset must be a non-negative integer');
   if (map.offset + map.length > Number.MAX_SAFE_INTEGER) fail('CORE-1', 'the mapping must end below 2^53');
-  if (!Number.isSafeInteger(map.flags) || map.flags < 0 || map.flags > 0xffff) {
+  if (!Number.isSafeInteger(map.flags) || (map.flags & ~IOMAP_FLAGS_MASK) !== 0) {
     fail('CORE-3', 'flags must be a 16-bit set of IomapFlags');
   }
-  if (map.flags & (IomapFlags.Stale | IomapFlags.SizeChanged)) {
-    fail('CORE-4', 'a filesystem must not set STALE or SIZE_CHANGED; only iomap sets them');
+  if (map.flags & IOMAP_FLAGS_SET_BY_IOMAP) {
+    fail('CORE-4', 'a filesystem must not set STALE, SIZE_CHANGED or FOLIO_BATCH; only iomap sets them');
   }
   const hasAddress = map.type === IomapType.Mapped || map.type === IomapType.Unwritten;
   if (hasAddress) {
@@ -48,7 +56,8 @@ export function validateIomap(map: Iomap, what: string): void {
 
 /**
  * Checks a mapping returned for position `pos` (CORE-13): valid on its own and
- * containing `pos`.
+ * containing `pos`. A source map must contain `pos` too: it describes where
+ * the same file bytes are read from.
  */
 export function validateMappingAt(map: Iomap, pos: number, what: string): void {
   validateIomap(map, what);

@@ -40,13 +40,15 @@ export const IomapFlags = {
   SizeChanged: 1 << 8,
   /** iomap: the mapping went stale; it is ended and requested again at the same position. */
   Stale: 1 << 9,
+  /** iomap helper: the filesystem supplied a batch of dirty folios to zero (BUF-25). */
+  FolioBatch: 1 << 10,
   /** First of the bits the filesystem may use for itself (bits 12..15). */
   Private: 1 << 12,
 } as const;
 export type IomapFlags = number;
 
 /** Flags only iomap may set; a filesystem returning them from `iomapBegin` breaks CORE-4. */
-export const IOMAP_FLAGS_SET_BY_IOMAP = IomapFlags.SizeChanged | IomapFlags.Stale;
+export const IOMAP_FLAGS_SET_BY_IOMAP = IomapFlags.SizeChanged | IomapFlags.Stale | IomapFlags.FolioBatch;
 /** All 16 flag bits. */
 export const IOMAP_FLAGS_MASK = 0xffff;
 

@@ -15,7 +15,7 @@
 import { IomapContractError, FsError } from './errors.js';
 import { IomapFlags, IomapType, NULL_ADDR, type Iomap } from './iomap.js';
 import type { IomapMapping, IomapOps } from './iomap-ops.js';
-import { validateIomap, validateMappingAt } from './iomap-validate.js';
+import { validateMappingAt } from './iomap-validate.js';
 import { checkRange } from './range-checks.js';
 
 /** Where an iteration starts. */
@@ -31,7 +31,7 @@ export interface IomapIterInit<I> {
   private?: unknown;
 }
 
-function emptyIomap(): IomapMapping {
+function emptyIomap(): Iomap {
   return { offset: 0, length: 0, addr: NULL_ADDR, type: IomapType.Hole, flags: 0 };
 }
 
@@ -44,17 +44,16 @@ export class IomapIter<I = unknown> {
   len: number;
   /** Operation flags. */
   readonly op: number;
-  /** The current mapping (length 0 between mappings). */
-  iomap: IomapMapping = emptyIomap();
+  /** The current mapping (length 0 between mappings). Its source map is in {@link srcmap}. */
+  iomap: Iomap = emptyIomap();
   /** The current source map, or undefined when the filesystem gave none (CORE-10). */
   srcmap: Iomap | undefined = undefined;
   /** Caller state visible to the filesystem (CORE-15). */
   private: unknown;
-  /** Set by the loop body to the error that should end the loop. */
-  status: unknown = undefined;
+  /** Set by the loop body to the error that should end the loop (the kernel's negative status). */
+  status: Error | undefined = undefined;
   /** Position where the current mapping's work began. */
   iterStartPos: number;
-  private finished = false;
 
   constructor(init: IomapIterInit<I>) {
     checkRange(init.pos, init.length, 'iomap_iter');
@@ -113,21 +112,23 @@ export class IomapIter<I = unknown> {
     this.iomap.flags |= IomapFlags.Stale;
   }
 
-  /** Internal: whether the loop is over. */
-  get done(): boolean {
-    return this.finished;
-  }
+}
 
-  /** Internal: the loop returned false or threw; calling again is a bug. */
-  finish(): void {
-    this.finished = true;
-  }
+/** Iterations that returned false or threw: calling iomapIter on them again is a bug. */
+const finished = new WeakSet<IomapIter<unknown>>();
 
-  /** Internal: forget the current mapping. */
-  resetIomap(): void {
-    this.iomap = emptyIomap();
-    this.srcmap = undefined;
-  }
+function finish(iter: IomapIter<unknown>): void {
+  finished.add(iter);
+}
+
+function resetIomap(iter: IomapIter<unknown>): void {
+  iter.iomap = emptyIomap();
+  iter.srcmap = undefined;
+}
+
+/** Turns anything a body threw into an Error, so a thrown non-Error still ends the loop as a failure. */
+function asError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new FsError('EIO', `iomap loop body threw a non-error value: ${String(thrown)}`);
 }
 
 /**
@@ -136,24 +137,24 @@ export class IomapIter<I = unknown> {
  * iteration is complete; rejects with the error that ended it (CORE-25).
  */
 export async function iomapIter<I>(iter: IomapIter<I>, ops: IomapOps<I>): Promise<boolean> {
-  if (iter.done) {
+  if (finished.has(iter)) {
     throw new IomapContractError('CORE-7', 'the body must not run after the iterator finished', 'iomapIter called again');
   }
   if (iter.iomap.length !== 0) {
     const cont = await endMapping(iter, ops);
     if (!cont) return false;
   } else if (iter.len === 0) {
-    iter.finish();
+    finish(iter);
     return false;
   }
   let mapping: IomapMapping;
   try {
     mapping = await ops.iomapBegin(iter.inode, iter.pos, iter.len, iter.op);
   } catch (err) {
-    iter.finish();
+    finish(iter);
     throw err;
   }
-  acceptMapping(iter, mapping);
+  await acceptMapping(iter, ops, mapping);
   return true;
 }
 
@@ -175,33 +176,36 @@ async function endMapping<I>(iter: IomapIter<I>, ops: IomapOps<I>): Promise<bool
     } catch (err) {
       // CORE-11: an end error matters only when nothing was done.
       if (advanced === 0) {
-        iter.finish();
+        finish(iter);
         throw err;
       }
     }
   }
   const status = iter.status;
-  iter.resetIomap();
+  resetIomap(iter);
   if (status !== undefined) {
-    iter.finish();
+    finish(iter);
     throw status;
   }
   if (iter.len === 0 || (advanced === 0 && !stale)) {
-    iter.finish();
+    finish(iter);
     return false;
   }
   return true;
 }
 
-function acceptMapping<I>(iter: IomapIter<I>, mapping: IomapMapping): void {
+/**
+ * Checks and installs a mapping (CORE-13). A broken mapping still gets its
+ * `iomapEnd` (with nothing written) so the filesystem can release what it
+ * took in `iomapBegin`; then the contract error ends the iteration.
+ */
+async function acceptMapping<I>(iter: IomapIter<I>, ops: IomapOps<I>, mapping: IomapMapping): Promise<void> {
   try {
     validateMappingAt(mapping, iter.pos, 'iomapBegin');
-    if (mapping.srcmap !== undefined) {
-      validateIomap(mapping.srcmap, 'iomapBegin (srcmap)');
-      validateMappingAt(mapping.srcmap, iter.pos, 'iomapBegin (srcmap)');
-    }
+    if (mapping.srcmap !== undefined) validateMappingAt(mapping.srcmap, iter.pos, 'iomapBegin (srcmap)');
   } catch (err) {
-    iter.finish();
+    finish(iter);
+    await ops.iomapEnd?.(iter.inode, iter.pos, iter.len, 0, iter.op, mapping).catch(() => undefined);
     throw err;
   }
   // A copy, so flags iomap sets (STALE, SIZE_CHANGED) never leak into a
@@ -231,7 +235,7 @@ export async function iomapLoop<I>(iter: IomapIter<I>, ops: IomapOps<I>, body: I
     try {
       await body(iter);
     } catch (err) {
-      iter.status = err;
+      iter.status = asError(err);
     }
   }
 }
@@ -246,7 +250,7 @@ export async function iomapProcess<I>(iter: IomapIter<I>, ops: IomapOps<I>, body
     await iomapLoop(iter, ops, body);
   } catch (err) {
     if (iter.pos > start) return iter.pos - start;
-    throw err instanceof Error ? err : new FsError('EIO', `iomap operation failed: ${String(err)}`);
+    throw asError(err);
   }
   return iter.pos - start;
 }

@@ -40,7 +40,7 @@ export class MemoryBlockDevice implements BlockDevice, DaxDevice {
 
   constructor(options: MemoryBlockDeviceOptions) {
     const lbs = options.logicalBlockSize ?? 512;
-    if (!Number.isSafeInteger(lbs) || lbs < 1 || (lbs & (lbs - 1)) !== 0) {
+    if (!Number.isSafeInteger(lbs) || lbs < 1 || !Number.isInteger(Math.log2(lbs))) {
       throw new FsError('EINVAL', `logicalBlockSize must be a power of two, got ${String(lbs)}`, { syscall: 'open' });
     }
     let buffer = options.buffer;
@@ -50,7 +50,14 @@ export class MemoryBlockDevice implements BlockDevice, DaxDevice {
     }
     checkOffset(size, 'size', 'open');
     if (buffer === undefined) {
-      buffer = options.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
+      try {
+        buffer = options.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
+      } catch (err) {
+        throw new FsError('ENOMEM', `cannot allocate ${size} bytes of device memory; use a smaller size or a file-backed device`, {
+          syscall: 'open',
+          cause: err,
+        });
+      }
     } else if (size > buffer.byteLength) {
       throw new FsError('EINVAL', `size ${size} is larger than the buffer (${buffer.byteLength} bytes)`, {
         syscall: 'open',

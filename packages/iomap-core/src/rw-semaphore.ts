@@ -93,7 +93,7 @@ export class RwSemaphore {
     let released = false;
     return () => {
       if (released) {
-        throw new IomapContractError('spec 2.7', 'a lock is released exactly once', 'release() called twice');
+        throw new IomapContractError('IOMAP-SPEC 2.7', 'a lock is released exactly once', 'release() called twice');
       }
       released = true;
       if (exclusive) this.writer = false;

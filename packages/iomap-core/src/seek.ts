@@ -6,6 +6,7 @@ import { IomapOp, IomapType } from './iomap.js';
 import type { IomapOps } from './iomap-ops.js';
 import type { PageCacheSeek } from './cache-coherency.js';
 import { IomapIter, iomapLoop } from './iter.js';
+import { checkOffset } from './range-checks.js';
 
 /** What seeking needs to know about the file. */
 export interface SeekContext {
@@ -16,7 +17,9 @@ export interface SeekContext {
 }
 
 function checkSeekStart(pos: number, size: number, syscall: string): void {
-  if (!Number.isSafeInteger(pos) || pos < 0 || pos >= size) {
+  checkOffset(size, 'size', syscall);
+  if (!Number.isSafeInteger(pos)) checkOffset(pos, 'position', syscall);
+  if (pos < 0 || pos >= size) {
     throw new FsError('ENXIO', `position ${String(pos)} is not inside the file (size ${size})`, { syscall });
   }
 }

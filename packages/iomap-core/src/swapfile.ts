@@ -96,7 +96,7 @@ function checkSwapMapping(map: Iomap, device: BlockDevice | undefined): void {
   }
   if (map.flags & IomapFlags.Dirty) refuse('is not committed; fsync it first');
   if (map.flags & IomapFlags.Shared) refuse('has shared extents; unshare it first');
-  if (device !== undefined && map.device !== device) refuse('has extents outside the swap device');
+  if (device !== undefined && map.device !== device) refuse('has extents on more than one device');
 }
 
 /**
@@ -120,8 +120,11 @@ export async function swapfileActivate<I>(
   const builder = new SwapExtentBuilder(context.maxPages ?? Number.POSITIVE_INFINITY);
   if (length > 0) {
     const iter = new IomapIter({ inode, pos: 0, length, op: IomapOp.Report });
+    // Without a named swap device, the first mapping's device is the one all must share.
+    let device = context.device;
     await iomapLoop(iter, ops, (it) => {
-      checkSwapMapping(it.iomap, context.device);
+      checkSwapMapping(it.iomap, device);
+      device ??= it.iomap.device;
       const n = it.iomapLength();
       builder.add(it.pos, it.iomap.addr + (it.pos - it.iomap.offset), n);
       it.advance(n);

@@ -353,7 +353,8 @@ describe('reporting agrees with a brute-force model', () => {
           expect((e.flags & FiemapExtentFlag.Unwritten) !== 0).toBe(t === Unwritten);
           expect((e.flags & FiemapExtentFlag.Delalloc) !== 0).toBe(t === Delalloc);
         }
-        for (let p = 0; p < file.size; p++) expect(covered[p]).toBe(typeAt(p) === Hole ? 0 : 1);
+        const expected = Uint8Array.from({ length: file.size }, (_, p) => (typeAt(p) === Hole ? 0 : 1));
+        expect(Buffer.from(covered).equals(Buffer.from(expected))).toBe(true);
         for (let i = 1; i < extents.length; i++) {
           expect(extents[i]!.logical).toBeGreaterThanOrEqual(extents[i - 1]!.logical + extents[i - 1]!.length);
         }
@@ -363,5 +364,29 @@ describe('reporting agrees with a brute-force model', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('reporting entry points reject bad arguments and contract bugs', () => {
+  it('answers EINVAL for a NaN or fractional seek position and a bad size', async () => {
+    const fs = new TableFs(layout([[Mapped, 8 * K]]));
+    await expect(seekData(fs, fs.ops, Number.NaN, { size: 8 * K })).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(seekHole(fs, fs.ops, 1.5, { size: 8 * K })).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(seekHole(fs, fs.ops, 0, { size: -1 })).rejects.toMatchObject({ code: 'EINVAL' });
+  });
+
+  it('does not hide a broken mapping behind bmap 0 (CORE-22, CORE-13)', async () => {
+    const fs = new TableFs(layout([[Mapped, 8 * K]]));
+    fs.beginHook = (_p, _l, _o, m) => ({ ...m, length: 0 });
+    await expect(bmap(fs, fs.ops, 0, { blockSize: 4 * K })).rejects.toMatchObject({ specId: 'CORE-1' });
+    await expect(bmap(fs, fs.ops, 0, { blockSize: 3000 })).rejects.toMatchObject({ code: 'EINVAL' });
+  });
+
+  it('refuses a swapfile spread over two devices even without a named swap device (CORE-23)', async () => {
+    const a = new MemoryBlockDevice({ size: 1 << 20 });
+    const b = new MemoryBlockDevice({ size: 1 << 20 });
+    const fs = new TableFs(layout([[Mapped, 4 * 4096], [Mapped, 4 * 4096]]), 4 * 4096);
+    fs.beginHook = (pos, _l, _o, m) => ({ ...m, device: pos < 4 * 4096 ? a : b });
+    await expect(swapfileActivate(fs, fs.ops, { size: 8 * 4096 })).rejects.toThrow(/more than one device/);
   });
 });
