@@ -44,9 +44,11 @@ export interface DaxDevice {
   /**
    * Returns a view of device memory for `[pos, pos + length)`. Stores through
    * the view change the device at once; a device that is also a
-   * {@link BlockDevice} makes them durable with its `flush`.
+   * {@link BlockDevice} makes them durable with its `flush`. Pass `write`
+   * when the caller will store through the view: a read-only device refuses
+   * that with `EROFS` (the view itself cannot be made read-only).
    */
-  directAccess(pos: number, length: number): Uint8Array;
+  directAccess(pos: number, length: number, write?: boolean): Uint8Array;
 }
 
 /** Sum of the lengths of `buffers`. */

@@ -50,3 +50,5 @@ export { bmap } from './bmap.js';
 export type { BmapContext } from './bmap.js';
 export { swapfileActivate } from './swapfile.js';
 export type { SwapExtent, SwapfileContext, SwapfileActivation } from './swapfile.js';
+export { IoendFlags } from './writeback-ops.js';
+export type { Ioend, WritebackOps } from './writeback-ops.js';

@@ -40,7 +40,7 @@ export class MemoryBlockDevice implements BlockDevice, DaxDevice {
 
   constructor(options: MemoryBlockDeviceOptions) {
     const lbs = options.logicalBlockSize ?? 512;
-    if (!Number.isSafeInteger(lbs) || lbs < 1 || !Number.isInteger(Math.log2(lbs))) {
+    if (!Number.isSafeInteger(lbs) || lbs < 1 || 2 ** Math.round(Math.log2(lbs)) !== lbs) {
       throw new FsError('EINVAL', `logicalBlockSize must be a power of two, got ${String(lbs)}`, { syscall: 'open' });
     }
     let buffer = options.buffer;
@@ -49,24 +49,23 @@ export class MemoryBlockDevice implements BlockDevice, DaxDevice {
       throw new FsError('EINVAL', 'a MemoryBlockDevice needs a size or a buffer', { syscall: 'open' });
     }
     checkOffset(size, 'size', 'open');
-    if (buffer === undefined) {
-      try {
-        buffer = options.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
-      } catch (err) {
-        throw new FsError('ENOMEM', `cannot allocate ${size} bytes of device memory; use a smaller size or a file-backed device`, {
-          syscall: 'open',
-          cause: err,
-        });
-      }
-    } else if (size > buffer.byteLength) {
+    if (buffer !== undefined && size > buffer.byteLength) {
       throw new FsError('EINVAL', `size ${size} is larger than the buffer (${buffer.byteLength} bytes)`, {
         syscall: 'open',
+      });
+    }
+    try {
+      buffer ??= options.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
+      this.bytes = new Uint8Array(buffer, 0, size);
+    } catch (err) {
+      throw new FsError('ENOMEM', `cannot allocate ${size} bytes of device memory; use a smaller size or a file-backed device`, {
+        syscall: 'open',
+        cause: err,
       });
     }
     this.size = size;
     this.logicalBlockSize = lbs;
     this.readOnly = options.readOnly ?? false;
-    this.bytes = new Uint8Array(buffer, 0, size);
   }
 
   /** A device holding a copy of `data`. */
@@ -117,8 +116,8 @@ export class MemoryBlockDevice implements BlockDevice, DaxDevice {
     this.closed = true;
   }
 
-  directAccess(pos: number, length: number): Uint8Array {
-    this.check(pos, length, 'directAccess', false);
+  directAccess(pos: number, length: number, write = false): Uint8Array {
+    this.check(pos, length, 'directAccess', write);
     return this.bytes.subarray(pos, pos + length);
   }
 
