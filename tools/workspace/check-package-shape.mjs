@@ -8,14 +8,17 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules', '.bin');
+// attw runs quietly; on failure it runs again with its table, which names the problem.
 const steps = [
-  [join(bin, 'publint'), ['--strict', '--pack', 'npm']],
-  [join(bin, 'attw'), ['--pack', '.', '--profile', 'esm-only', '--format', 'table-flipped']],
+  { cmd: join(bin, 'publint'), args: ['--strict', '--pack', 'npm'] },
+  { cmd: join(bin, 'attw'), args: ['--pack', '.', '--profile', 'esm-only', '--quiet'], explain: ['--format', 'table-flipped'] },
 ];
-for (const [cmd, args] of steps) {
+for (const { cmd, args, explain } of steps) {
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   if (r.status !== 0) {
+    if (explain) spawnSync(cmd, [...args.filter((a) => a !== '--quiet'), ...explain], { stdio: 'inherit' });
     console.error(`package shape check failed: ${cmd.split('/').pop()} ${args.join(' ')}`);
     process.exit(r.status ?? 1);
   }
 }
+console.log('package shape: publint and attw (esm-only) found no problems');
