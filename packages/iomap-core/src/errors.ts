@@ -99,12 +99,14 @@ export interface CorruptionSite {
   structure: string;
   /** Where it lives, e.g. `'block 1234'` or `'byte 1024'`. */
   location?: string;
+  /** What to do about it; default: check and repair the image with e2fsck. */
+  repair?: string;
 }
 
 /**
  * The filesystem image is inconsistent (`EUCLEAN`, "structure needs cleaning").
- * The message names the structure and where it is, and suggests `e2fsck`-style
- * repair rather than retrying.
+ * The message names the structure and where it is, and what to repair it
+ * with (e2fsck unless the site says otherwise) rather than retrying.
  */
 export class CorruptFilesystemError extends FsError {
   readonly structure: string;
@@ -112,7 +114,8 @@ export class CorruptFilesystemError extends FsError {
 
   constructor(site: CorruptionSite, detail: string, context: FsErrorContext = {}) {
     const at = site.location === undefined ? '' : ` at ${site.location}`;
-    super('EUCLEAN', `corrupt ${site.structure}${at}: ${detail} (check and repair the image, e.g. with e2fsck)`, context);
+    const repair = site.repair ?? 'check and repair the image, e.g. with e2fsck';
+    super('EUCLEAN', `corrupt ${site.structure}${at}: ${detail} (${repair})`, context);
     this.name = 'CorruptFilesystemError';
     this.structure = site.structure;
     this.location = site.location;
