@@ -34,9 +34,15 @@ export class MemoryBlockDevice implements BlockDevice, DaxDevice {
   readonly size: number;
   readonly logicalBlockSize: number;
   readonly readOnly: boolean;
-  /** The device's memory. */
-  readonly bytes: Uint8Array;
+  // A private field and a getter, so deep-equality in tests compares the
+  // device by identity instead of walking its whole memory.
+  readonly #bytes: Uint8Array;
   private closed = false;
+
+  /** The device's memory. */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
 
   constructor(options: MemoryBlockDeviceOptions) {
     const lbs = options.logicalBlockSize ?? 512;
@@ -56,7 +62,7 @@ export class MemoryBlockDevice implements BlockDevice, DaxDevice {
     }
     try {
       buffer ??= options.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
-      this.bytes = new Uint8Array(buffer, 0, size);
+      this.#bytes = new Uint8Array(buffer, 0, size);
     } catch (err) {
       throw new FsError('ENOMEM', `cannot allocate ${size} bytes of device memory; use a smaller size or a file-backed device`, {
         syscall: 'open',
