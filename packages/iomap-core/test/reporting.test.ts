@@ -390,3 +390,22 @@ describe('reporting entry points reject bad arguments and contract bugs', () => 
     await expect(swapfileActivate(fs, fs.ops, { size: 8 * 4096 })).rejects.toThrow(/more than one device/);
   });
 });
+
+describe('operation flags per entry point (CORE-5)', () => {
+  it('passes exactly REPORT to begin and end from fiemap, seekHole, seekData, bmap and swapfileActivate', async () => {
+    const run: Array<[string, (fs: TableFs) => Promise<unknown>]> = [
+      ['fiemap', (fs) => fiemap(fs, fs.ops, { start: 0, length: 8 * K }, { maxBytes })],
+      ['seekHole', (fs) => seekHole(fs, fs.ops, 0, { size: 8 * K })],
+      ['seekData', (fs) => seekData(fs, fs.ops, 0, { size: 8 * K })],
+      ['bmap', (fs) => bmap(fs, fs.ops, 1, { blockSize: 4 * K })],
+      ['swapfileActivate', (fs) => swapfileActivate(fs, fs.ops, { size: 8 * K })],
+    ];
+    for (const [name, call] of run) {
+      const fs = new TableFs(layout([[Mapped, 4 * K], [Mapped, 4 * K]]), 4 * K);
+      await call(fs);
+      expect(fs.calls.length, name).toBeGreaterThan(0);
+      expect(new Set(fs.calls.map((c) => c.op)), name).toEqual(new Set([IomapOp.Report]));
+      expect(fs.ends.length, `${name}: one end per begin`).toBe(fs.begins.length);
+    }
+  });
+});
