@@ -281,6 +281,8 @@ async function copyOnWrite(req: Request, run: Run): Promise<IomapMapping> {
     flags: IomapFlags.Shared,
     device: ctx.device,
   };
+  // DAX reads the source through the DAX device too.
+  if (op & IomapOp.Dax && ctx.daxDevice !== undefined) mapping.srcmap.daxDevice = ctx.daxDevice;
   const old = { kind: run.kind as ExtentKind, devBlock: oldDev };
   mapping.private = new BeginState({ how: 'cow', start: req.posBlock, blocks: got.count, devBlock: got.start, old }, undefined);
   return mapping;

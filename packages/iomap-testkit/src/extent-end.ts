@@ -27,7 +27,8 @@ export function endMapping(
     const cutoff = iomapLastWrittenBlock(ctx.blockSize, pos, written) / ctx.blockSize;
     undoFresh(ctx, inode, state.fresh, Math.max(cutoff, state.fresh.start));
   }
-  const extendingWrite = (op & IomapOp.Write) !== 0 && (op & (IomapOp.Zero | IomapOp.Unshare)) === 0;
+  // A write fault maps whole pages; it never moves EOF (the page may straddle it).
+  const extendingWrite = (op & IomapOp.Write) !== 0 && (op & (IomapOp.Zero | IomapOp.Unshare | IomapOp.Fault)) === 0;
   if (extendingWrite && written > 0 && ctx.opts.extendSizeOnEnd && pos + written > inode.size) {
     inode.size = pos + written;
     inode.metadataDirty = true;
