@@ -20,12 +20,13 @@ const layerConstraints = [
 ];
 
 /**
- * Tests from layer io up may also use @iomap/testkit (tagged type:testkit);
- * testkit itself never imports an io engine, so this makes no cycle.
+ * Tests and benchmarks from layer io up may also use @iomap/testkit (tagged
+ * type:testkit) and run on real files through @iomap/blockdev-node (tagged
+ * type:node-device). Neither imports an io engine, so this makes no cycle.
  */
 const testLayerConstraints = layerConstraints.map((c) =>
   c.sourceTag === 'layer:io' || c.sourceTag === 'layer:fs'
-    ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testkit'] }
+    ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testkit', 'type:node-device'] }
     : c,
 );
 

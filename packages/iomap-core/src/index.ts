@@ -52,3 +52,5 @@ export { swapfileActivate } from './swapfile.js';
 export type { SwapExtent, SwapfileContext, SwapfileActivation } from './swapfile.js';
 export { IoendFlags } from './writeback-ops.js';
 export type { Ioend, WritebackOps } from './writeback-ops.js';
+export { DioEndIoFlags, DioRequestFlags } from './direct-io-ops.js';
+export type { DioRequest, DirectIoOps, DirectIoDeviceCapabilities, CacheRangeProbe } from './direct-io-ops.js';

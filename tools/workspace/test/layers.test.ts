@@ -88,3 +88,11 @@ describe('node built-ins', () => {
     }
   });
 });
+
+describe('tests and benchmarks', () => {
+  it('may run on the Node device from an io package, while library code may not', async () => {
+    const code = "import { FileDevice } from '@iomap/blockdev-node';\nexport const fixture = FileDevice;\n";
+    expect(await lintAs('packages/iomap-direct/bench/layer-fixture.bench.ts', code)).toEqual([]);
+    expect((await lintAs('packages/iomap-direct/src/layer-fixture.ts', code)).some((m) => m.startsWith(boundary))).toBe(true);
+  });
+});
