@@ -1,2 +1,34 @@
-// @iomap/buffered: the public API arrives with its issue; nothing is exported yet.
-export {};
+// @iomap/buffered — the public API. Every export is listed here explicitly.
+
+export { PageCache } from './page-cache.js';
+export type { PageCacheOptions, PageCacheStats } from './page-cache.js';
+export { AddressSpace } from './address-space.js';
+export type { AddressSpaceOptions } from './address-space.js';
+export { Folio } from './folio.js';
+export type { FolioOwner } from './folio.js';
+export { FolioState } from './folio-state.js';
+export { FolioLock } from './folio-lock.js';
+export { Errseq } from './errseq.js';
+export type { ErrseqCursor } from './errseq.js';
+export { ReadaheadState } from './readahead-state.js';
+export { bufferedRead } from './buffered-read.js';
+export type { BufferedReadOptions } from './buffered-read.js';
+export { readaheadRange } from './readahead.js';
+export type { ReadaheadResult } from './readahead.js';
+export { bufferedWrite } from './write.js';
+export type { BufferedWriteOptions } from './write.js';
+export { toWriteSource } from './write-source.js';
+export type { WriteSource } from './write-source.js';
+export type { BufferedWriteOps } from './write-ops.js';
+export { zeroRange, truncatePage } from './zero-range.js';
+export { fileUnshare } from './unshare.js';
+export { truncatePagecacheRange } from './truncate.js';
+export { writeDelallocRelease } from './delalloc-release.js';
+export type { DelallocPunch } from './delalloc-release.js';
+export { writebackPass } from './writeback.js';
+export type { WritebackControl, WritebackResult } from './writeback.js';
+export { sortIoends, ioendCanMerge, mergeIoends } from './ioend.js';
+export { MappedRegion, pageMkwrite } from './mapped-region.js';
+export { BlockDeviceCache, CachedBlock } from './block-device-cache.js';
+export type { BlockDeviceCacheOptions } from './block-device-cache.js';
+export { isPartiallyUptodate, dirtyFolio, releaseFolio, invalidateFolio } from './folio-ops.js';

@@ -1,0 +1,321 @@
+// The global page cache: one memory budget shared by every address space,
+// CLOCK eviction of clean folios, writeback of dirty ones under memory
+// pressure, and dirty throttling (a writer over the dirty limit waits for
+// writeback instead of growing memory without bound).
+//
+// There is no background timer: data is written back when memory or the
+// dirty limit require it, on fsync/writeAndWaitRange, and on syncAll().
+//
+// Memory is reserved before folios are created, so concurrent allocations
+// cannot jointly overshoot the budget: an allocation waits for eviction,
+// writeback or locked folios to come free, and goes over budget only when
+// nothing at all is reclaimable (everything pinned) or when it must not
+// wait (NOFS metadata). Nobody holding a folio lock ever allocates or waits
+// here, which is what keeps "allocate → write back → lock folio" free of
+// deadlocks.
+import { FsError, PAGE_SIZE, checkOffset } from '@iomap/core';
+import { AddressSpace, type AddressSpaceOptions } from './address-space.js';
+import type { Folio } from './folio.js';
+import { WaitList } from './folio-lock.js';
+import { writebackPass } from './writeback.js';
+
+/**
+ * Options for {@link PageCache}.
+ *
+ * @example
+ * ```ts
+ * new PageCache({ budget: 256 << 20, dirtyRatio: 0.25, maxReadahead: 2 << 20 });
+ * ```
+ */
+export interface PageCacheOptions {
+  /** Bytes of folio memory the cache may hold. Default 64 MiB. */
+  budget?: number;
+  /** Fraction of the budget that may be dirty or under writeback before writers wait. Default 0.5. */
+  dirtyRatio?: number;
+  /** Largest readahead window in bytes. Default 1 MiB, at most a quarter of the budget. */
+  maxReadahead?: number;
+  /** Largest device request built by reads and writeback, in bytes. Default 8 MiB. */
+  maxIoSize?: number;
+}
+
+/**
+ * Counters describing a {@link PageCache}; all in bytes unless named otherwise.
+ *
+ * @example
+ * ```ts
+ * const { used, peakUsed, dirty } = cache.stats;
+ * ```
+ */
+export interface PageCacheStats {
+  /** Folio memory held now (not counting the small pool of recycled folio memory, `pooled`). */
+  used: number;
+  /** Memory of evicted folios kept for reuse: at most 1/16 of the budget and one readahead window. */
+  pooled: number;
+  /** Highest `used` ever seen. */
+  peakUsed: number;
+  /** Bytes of dirty folios. */
+  dirty: number;
+  /** Bytes of folios under writeback. */
+  writeback: number;
+  /** Cached folios. */
+  folios: number;
+  /** Folios evicted by CLOCK. */
+  evictions: number;
+  /** Largest amount by which an allocation had to exceed the budget because nothing was reclaimable. */
+  maxOvershoot: number;
+  /** Times a writer waited for writeback (dirty throttling). */
+  throttled: number;
+}
+
+const DEFAULT_BUDGET = 64 * 1024 * 1024;
+
+/**
+ * The page cache: a memory budget for every file's folios.
+ *
+ * @example
+ * ```ts
+ * const cache = new PageCache({ budget: 16 << 20 });
+ * const file = cache.createAddressSpace({ inode, ops, writebackOps, blockSize: 4096, size: 0 });
+ * await bufferedWrite(file, 0, data);
+ * await cache.syncAll();
+ * ```
+ */
+export class PageCache {
+  readonly budget: number;
+  /** Dirty + writeback bytes above which writers are throttled. */
+  readonly dirtyLimit: number;
+  readonly maxReadahead: number;
+  readonly maxIoSize: number;
+  private usedBytes = 0;
+  private peak = 0;
+  private reservedBytes = 0;
+  private dirtyBytes = 0;
+  private writebackBytes = 0;
+  private evictions = 0;
+  private overshoot = 0;
+  private throttled = 0;
+  /** CLOCK ring: iteration order is the hand; scanned folios move to the tail. */
+  private readonly clock = new Set<Folio>();
+  /** Address spaces with dirty folios, oldest-dirtied first. */
+  private readonly dirtyMappings = new Set<AddressSpace<unknown>>();
+  /** Woken whenever writeback of a folio ends or a flush finishes. */
+  private readonly progress = new WaitList();
+  private flushing: Promise<number> | undefined = undefined;
+  /** Memory of evicted folios, reused for new ones of the same size (no zeroing, no page faults, less GC). */
+  private readonly pool = new Map<number, Uint8Array[]>();
+  private pooledBytes = 0;
+  private readonly poolLimit: number;
+
+  constructor(options: PageCacheOptions = {}) {
+    this.budget = options.budget ?? DEFAULT_BUDGET;
+    checkOffset(this.budget, 'budget', 'PageCache');
+    const ratio = options.dirtyRatio ?? 0.5;
+    if (!(ratio > 0 && ratio <= 1)) throw new FsError('EINVAL', `dirtyRatio must be in (0, 1], got ${ratio}`);
+    this.dirtyLimit = Math.max(1, Math.floor(this.budget * ratio));
+    const ra = Math.min(options.maxReadahead ?? 1 << 20, Math.floor(this.budget / 4));
+    this.maxReadahead = Math.max(PAGE_SIZE, Math.floor(ra / PAGE_SIZE) * PAGE_SIZE);
+    this.maxIoSize = options.maxIoSize ?? 8 << 20;
+    this.poolLimit = Math.min(Math.floor(this.budget / 16), this.maxReadahead);
+    checkOffset(this.maxIoSize, 'maxIoSize', 'PageCache');
+  }
+
+  /** Creates the address space (page cache) of one file. */
+  createAddressSpace<I>(options: AddressSpaceOptions<I>): AddressSpace<I> {
+    return new AddressSpace<I>(this, options);
+  }
+
+  /** Current counters. */
+  get stats(): PageCacheStats {
+    return {
+      used: this.usedBytes,
+      pooled: this.pooledBytes,
+      peakUsed: this.peak,
+      dirty: this.dirtyBytes,
+      writeback: this.writebackBytes,
+      folios: this.clock.size,
+      evictions: this.evictions,
+      maxOvershoot: this.overshoot,
+      throttled: this.throttled,
+    };
+  }
+
+  /** Whether writers should wait for writeback now. */
+  get overDirtyLimit(): boolean {
+    return this.dirtyBytes + this.writebackBytes > this.dirtyLimit;
+  }
+
+  /** Internal: a folio entered the cache. */
+  charge(folio: Folio): void {
+    this.clock.add(folio);
+    this.usedBytes += folio.size;
+    if (this.usedBytes > this.peak) this.peak = this.usedBytes;
+  }
+
+  /** Internal: a folio left the cache; its memory may be reused. */
+  uncharge(folio: Folio): void {
+    if (!this.clock.delete(folio)) return;
+    this.usedBytes -= folio.size;
+    this.recycle(folio.data);
+    if (!this.progress.empty) this.progress.wake(); // memory came free
+  }
+
+  /** Internal: memory for a new folio of `size` bytes, recycled when possible. Its contents are stale. */
+  takeBuffer(size: number): Uint8Array {
+    const buffer = this.pool.get(size)?.pop();
+    if (buffer === undefined) return new Uint8Array(size);
+    this.pooledBytes -= size;
+    return buffer;
+  }
+
+  private recycle(data: Uint8Array): void {
+    if (this.pooledBytes + data.length > this.poolLimit) return;
+    let list = this.pool.get(data.length);
+    if (list === undefined) this.pool.set(data.length, (list = []));
+    list.push(data);
+    this.pooledBytes += data.length;
+  }
+
+  /** Internal: dirty accounting from address spaces. */
+  accountDirty(mapping: AddressSpace<unknown>, bytes: number): void {
+    this.dirtyBytes += bytes;
+    if (mapping.dirtyFolios.size === 0) this.dirtyMappings.delete(mapping);
+    else if (!this.dirtyMappings.has(mapping)) this.dirtyMappings.add(mapping);
+  }
+
+  /** Internal: writeback accounting from address spaces. */
+  accountWriteback(bytes: number): void {
+    this.writebackBytes += bytes;
+    if (bytes < 0) this.progress.wake();
+  }
+
+  /**
+   * Reserves room for `bytes` of new folios (release what is left unused
+   * with {@link unreserve}). Evicts clean folios; then writes dirty ones
+   * back and waits for writeback, or for folios locked by in-flight
+   * operations to be released. Only when nothing at all can be reclaimed —
+   * every folio pinned — does the reservation go over budget, by this one
+   * batch. `nowait`: `EAGAIN` instead of waiting. `nofs` (allocations made
+   * while a filesystem may hold its own locks, like metadata reads from
+   * inside its callbacks): never writes back or waits, only evicts clean
+   * folios, else goes over budget. The caller must hold no folio lock.
+   */
+  async makeRoom(bytes: number, options: { nowait?: boolean; nofs?: boolean } = {}): Promise<void> {
+    let tryFlush = true;
+    for (;;) {
+      const over = this.usedBytes + this.reservedBytes + bytes - this.budget;
+      if (over <= 0) break;
+      const { freed, busy } = this.sweep(over);
+      if (freed >= over) break;
+      if (options.nofs) {
+        this.noteOvershoot(bytes);
+        break;
+      }
+      if (options.nowait) throw new FsError('EAGAIN', 'the page cache is full and NOWAIT forbids waiting for writeback');
+      if (tryFlush && this.dirtyBytes > 0) {
+        tryFlush = (await this.flush(Math.max(over, this.budget / 8))) > 0;
+        continue; // sweep again: the world changed while we waited
+      }
+      tryFlush = true;
+      // Decided on this very sweep, with no await in between: a wake cannot be missed.
+      if (this.writebackBytes > 0 || busy) {
+        await this.progress.wait();
+        continue;
+      }
+      this.noteOvershoot(bytes);
+      break;
+    }
+    this.reservedBytes += bytes;
+  }
+
+  /** Returns the unused part of a {@link makeRoom} reservation. */
+  unreserve(bytes: number): void {
+    this.reservedBytes -= bytes;
+  }
+
+  /** Internal: a folio lock was released; someone waiting for memory may proceed. */
+  folioUnlocked(): void {
+    if (!this.progress.empty) this.progress.wake();
+  }
+
+  private noteOvershoot(bytes: number): void {
+    this.overshoot = Math.max(this.overshoot, this.usedBytes + this.reservedBytes + bytes - this.budget);
+  }
+
+  /**
+   * Dirty throttling (BUF-12's per-step hook): while dirty + writeback bytes
+   * exceed the dirty limit, starts writeback and waits for it. The caller
+   * must hold no folio lock.
+   */
+  async balanceDirty(): Promise<void> {
+    if (!this.overDirtyLimit) return;
+    this.throttled++;
+    while (this.overDirtyLimit) {
+      const submitted = this.dirtyBytes > 0 ? await this.flush(this.dirtyBytes + this.writebackBytes - this.dirtyLimit / 2) : 0;
+      if (!this.overDirtyLimit) return;
+      if (this.writebackBytes > 0) await this.progress.wait();
+      else if (submitted === 0) return;
+    }
+  }
+
+  /** Writes back every dirty folio of every address space and waits for it. */
+  async syncAll(): Promise<void> {
+    for (const mapping of [...this.dirtyMappings]) await mapping.writeAndWaitRange(0, Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * Evicts up to `bytes` of clean, unlocked, idle folios in CLOCK order:
+   * a referenced folio gets a second chance. Returns the bytes freed.
+   */
+  evictClean(bytes: number): number {
+    return this.sweep(bytes).freed;
+  }
+
+  /** One CLOCK sweep; `busy` says whether locked folios were passed over (they will come free). */
+  private sweep(bytes: number): { freed: number; busy: boolean } {
+    let freed = 0;
+    let busy = false;
+    let budget = this.clock.size * 2;
+    for (const folio of this.clock) {
+      if (freed >= bytes || budget-- <= 0) break;
+      this.clock.delete(folio);
+      const owner = folio.owner as AddressSpace<unknown> | undefined;
+      if (folio.lock.locked) busy = true;
+      const idle = !folio.dirty && !folio.writeback && !folio.lock.locked && folio.pins === 0;
+      if (idle && !folio.referenced && owner !== undefined) {
+        this.usedBytes -= folio.size;
+        owner.forgetFolio(folio);
+        this.recycle(folio.data);
+        freed += folio.size;
+        this.evictions++;
+        continue;
+      }
+      folio.referenced = false;
+      this.clock.add(folio);
+    }
+    return { freed, busy };
+  }
+
+  /**
+   * Starts (or joins) one flush of about `bytes` of dirty data, oldest-dirtied
+   * files first. Resolves with the bytes submitted, before the I/O completes.
+   */
+  private flush(bytes: number): Promise<number> {
+    if (this.flushing === undefined) {
+      this.flushing = this.flushOldest(bytes).finally(() => {
+        this.flushing = undefined;
+        this.progress.wake();
+      });
+    }
+    return this.flushing;
+  }
+
+  private async flushOldest(bytes: number): Promise<number> {
+    let submitted = 0;
+    for (const mapping of [...this.dirtyMappings]) {
+      if (submitted >= bytes) break;
+      const result = await writebackPass(mapping, { start: 0, end: Number.MAX_SAFE_INTEGER, sync: false, maxBytes: bytes - submitted });
+      submitted += result.submitted;
+    }
+    return submitted;
+  }
+}
