@@ -121,8 +121,19 @@ export function readField<F extends Field>(view: DataView, base: number, field: 
 export function readFields<T extends FieldTable>(table: T, buf: Uint8Array, base = 0): FieldValues<T> {
   const view = viewOf(buf);
   const out: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(table)) out[name] = readField(view, base, field);
+  for (const [name, field] of entriesOf(table)) out[name] = readField(view, base, field);
   return out as FieldValues<T>;
+}
+
+/** Object.entries of each table, computed once (hot: every inode and dirent decode). */
+const tableEntries = new WeakMap<FieldTable, readonly (readonly [string, Field])[]>();
+function entriesOf(table: FieldTable): readonly (readonly [string, Field])[] {
+  let entries = tableEntries.get(table);
+  if (entries === undefined) {
+    entries = Object.entries(table);
+    tableEntries.set(table, entries);
+  }
+  return entries;
 }
 
 const INT_RANGES = {

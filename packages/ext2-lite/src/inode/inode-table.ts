@@ -1,0 +1,87 @@
+// Reading inodes from the inode tables (EXT2.md 2.1, 3).
+//
+//   inode n -> group (n-1)/ipg, slot (n-1)%ipg
+//           -> block bg_inode_table + slot*isz/bs, byte slot*isz % bs
+//
+// The inode-table blocks come through the block-device cache; decoded inodes
+// are kept in an in-core table (icache) for the life of the mount, so each
+// inode is decoded once.
+import { CorruptFilesystemError } from '@iomap/core';
+import { inodeGroupIndex, inodeTableSlot } from '../format/geometry.js';
+import { decodeInode, ROOT_INO } from '../format/inode.js';
+import { withBlock, type Volume } from '../mount/volume.js';
+import { Ext2Inode } from './ext2-inode.js';
+
+/** The in-core inode table of one mount. */
+export class InodeTable {
+  private readonly inodes = new Map<number, Ext2Inode>();
+  private readonly loading = new Map<number, Promise<Ext2Inode>>();
+  private lastTableBlock: { block: number; bytes: Uint8Array } | undefined = undefined;
+
+  constructor(private readonly vol: Volume) {}
+
+  /**
+   * The live inode `ino` (iget). EUCLEAN when the number is out of range or
+   * reserved, or the inode is free (links 0) or invalid.
+   * Precondition: none.
+   */
+  async get(ino: number, referencedFrom = 'a directory entry'): Promise<Ext2Inode> {
+    const cached = this.inodes.get(ino);
+    if (cached !== undefined) return cached;
+    return this.getUncached(ino, referencedFrom);
+  }
+
+  /** The in-core inode `ino` if it was loaded before (no await), else undefined. */
+  peek(ino: number): Ext2Inode | undefined {
+    return this.inodes.get(ino);
+  }
+
+  /**
+   * A private copy of inode-table block `block`, shared by the inodes decoded
+   * from it (their `raw` bytes are views of it): one allocation per block
+   * instead of one per inode. Only the last block is remembered.
+   */
+  private async tableBlockCopy(block: number): Promise<Uint8Array> {
+    if (this.lastTableBlock?.block === block) return this.lastTableBlock.bytes;
+    const bytes = await withBlock(this.vol, block, (data) => data.slice());
+    this.lastTableBlock = { block, bytes };
+    return bytes;
+  }
+
+  private async getUncached(ino: number, referencedFrom: string): Promise<Ext2Inode> {
+    let pending = this.loading.get(ino);
+    if (pending === undefined) {
+      pending = this.load(ino, referencedFrom);
+      this.loading.set(ino, pending);
+    }
+    try {
+      return await pending;
+    } finally {
+      this.loading.delete(ino);
+    }
+  }
+
+  private async load(ino: number, referencedFrom: string): Promise<Ext2Inode> {
+    const g = this.vol.geometry;
+    const { group, index } = inodeGroupIndex(g, ino);
+    if (ino !== ROOT_INO && ino < g.firstIno) {
+      throw new CorruptFilesystemError({ structure: `inode ${ino}` }, `${referencedFrom} names reserved inode ${ino}`);
+    }
+    const gd = this.vol.descriptors[group];
+    if (gd === undefined) throw new CorruptFilesystemError({ structure: `inode ${ino}` }, `group ${group} has no descriptor`);
+    const { block, offset } = inodeTableSlot(g, gd.inodeTable, index);
+    const location = `block ${block} byte ${offset}`;
+    const bytes = await this.tableBlockCopy(block);
+    const disk = decodeInode(bytes.subarray(offset, offset + g.inodeSize), { ino, inodeSize: g.inodeSize, blockSize: g.blockSize, location, adoptBytes: true });
+    if (disk.linksCount === 0 || disk.mode === 0) {
+      throw new CorruptFilesystemError({ structure: `inode ${ino}`, location }, `${referencedFrom} names inode ${ino}, which is not in use (links ${disk.linksCount}, mode 0${disk.mode.toString(8)})`);
+    }
+    const deviceBytes = g.blocksCount * g.blockSize;
+    if ((disk.mode & 0xf000) === 0x4000 && disk.size > deviceBytes) {
+      throw new CorruptFilesystemError({ structure: `inode ${ino}`, location }, `directory size ${disk.size} exceeds the filesystem's ${deviceBytes} bytes`);
+    }
+    const inode = new Ext2Inode(ino, disk);
+    this.inodes.set(ino, inode);
+    return inode;
+  }
+}
