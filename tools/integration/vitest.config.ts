@@ -1,0 +1,3 @@
+import { sharedProjectConfig } from '../../vitest.shared.ts';
+
+export default sharedProjectConfig(import.meta.url);
