@@ -32,3 +32,4 @@ export type {
 } from './exercise-types.js';
 export { extentMapFsTarget } from './extent-map-fs-target.js';
 export type { ExtentMapFsTargetOptions } from './extent-map-fs-target.js';
+export { patternBytes, sameBytes } from './pattern-bytes.js';

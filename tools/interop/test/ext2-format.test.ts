@@ -37,6 +37,7 @@ import {
 } from './support/ext2-lite-format.js';
 import { Ext2Image } from './support/ext2-image.js';
 import { locateTools, parseDebugfsLs, parseDebugfsStat, parseDumpe2fsGroups, parseDumpe2fsHeader, run, status, findTool, type DebugfsStat } from './support/e2fsprogs.js';
+import { patternBytes as pattern } from '@iomap/testkit';
 
 const { tools, missing } = locateTools();
 if (missing.length > 0) {
@@ -58,19 +59,6 @@ beforeAll(() => {
 afterAll(() => {
   if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
 });
-
-/** Deterministic bytes (xorshift) so file contents can be compared. */
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 interface Tree {
   dir: string;

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { MemoryBlockDevice } from '@iomap/core';
 import { mount, type Ext2Filesystem } from '@iomap/ext2-lite';
 import { findTool } from './support/e2fsprogs.js';
+import { patternBytes as pattern } from '@iomap/testkit';
 
 const MKE2FS = findTool('mke2fs');
 const DEBUGFS = findTool('debugfs');
@@ -45,19 +46,6 @@ if (why !== undefined) {
 const suite = why === undefined ? describe : describe.skip;
 
 const ENTRIES = 3000;
-
-/** Deterministic bytes (xorshift). */
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /** Entry names of varying length, some unicode, up to 255 bytes. */
 function entryName(i: number): string {

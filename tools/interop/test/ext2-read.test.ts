@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { FsError, MemoryBlockDevice, type BlockDevice } from '@iomap/core';
 import { mount, type Ext2Filesystem } from '@iomap/ext2-lite';
 import { findTool } from './support/e2fsprogs.js';
+import { patternBytes as pattern } from '@iomap/testkit';
 
 const MKE2FS = findTool('mke2fs');
 const E2FSCK = findTool('e2fsck');
@@ -24,19 +25,6 @@ if (missing) {
 }
 const suite = missing ? describe.skip : describe;
 const isRoot = process.getuid?.() === 0;
-
-/** Deterministic bytes (xorshift). */
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /** A device over image bytes that throws on any write, so a read-only mount is proven to write nothing. */
 function writeRefusingDevice(bytes: Uint8Array): BlockDevice & { writes: number } {

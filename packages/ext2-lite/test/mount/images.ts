@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { MemoryBlockDevice } from '@iomap/core';
 import { FaultDevice } from '@iomap/testkit';
 import { mount, type Ext2Filesystem, type MountOptions } from '../../src/index.js';
+export { patternBytes as pattern } from '@iomap/testkit';
 
 const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
 
@@ -64,15 +65,3 @@ export async function mountImage(img: string, options: Omit<MountOptions, 'readO
   return { fs, device };
 }
 
-/** Deterministic bytes (xorshift) for file contents. */
-export function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}

@@ -6,6 +6,7 @@
 import { IomapFlags, IomapType, MemoryBlockDevice, PAGE_SIZE, type DaxDevice, type IomapMapping, type IomapOps } from '@iomap/core';
 import { ExtentMapFs, IomapOpsSpy, type ExtentMapFsOptions, type ExtentMapInode } from '@iomap/testkit';
 import { DaxFile, daxRw, type DaxFlushRange, type DaxRwResult } from '../../src/index.js';
+export { patternBytes as pattern, sameBytes } from '@iomap/testkit';
 
 export interface DaxFixture {
   device: MemoryBlockDevice;
@@ -65,20 +66,6 @@ export async function daxRead(file: DaxFile<ExtentMapInode>, pos: number, length
   const out = new Uint8Array(length);
   const { bytes } = await daxRw(file, { pos }, out);
   return out.subarray(0, bytes);
-}
-
-/** Bytes 0..n-1 in a recognisable pattern, never 0. */
-export function pattern(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed * 7 + 1) & 0xff || 1;
-  return out;
-}
-
-/** Byte-array equality that stays fast on large arrays. */
-export function sameBytes(actual: Uint8Array, expected: Uint8Array): boolean {
-  if (actual.length !== expected.length) return false;
-  for (let i = 0; i < actual.length; i++) if (actual[i] !== expected[i]) return false;
-  return true;
 }
 
 /** The device address of file position `pos` per the filesystem's extents, or undefined in a hole. */
