@@ -104,6 +104,8 @@ export class AddressSpace<I = unknown> implements CacheCoherency, CacheRangeProb
   readonly folios: FolioIndex;
   /** Dirty folios (the kernel's DIRTY tag). */
   readonly dirtyFolios = new Set<Folio>();
+  /** Counts folios going from clean to dirty: uncached reads notice a write racing them (uncached-read.ts). */
+  dirtyGeneration = 0;
   /** Folios under writeback (the kernel's WRITEBACK tag). */
   readonly writebackFolios = new Set<Folio>();
   /** Finished writeback I/O waiting for completion processing (BUF-39, BUF-40). */
@@ -250,6 +252,7 @@ export class AddressSpace<I = unknown> implements CacheCoherency, CacheRangeProb
 
   /** Internal (FolioOwner). */
   folioDirtied(folio: Folio): void {
+    this.dirtyGeneration++;
     this.dirtyFolios.add(folio);
     this.cache.accountDirty(this as AddressSpace<unknown>, folio.size);
   }

@@ -6,6 +6,8 @@
 //   hit, not uptodate             -> lock, read the missing blocks, copy
 //   miss                          -> readahead a window (grows while sequential), copy
 //   hit on a readahead marker     -> also start the next window in the background
+//   large miss, nothing cached    -> straight from the device into the buffer, no folios
+//                                    (uncached-read.ts; PageCacheOptions.uncachedReadMin)
 //
 // The result is clipped to EOF. A folio that cannot be filled fails the
 // whole read with its error (EIO from the device): no partially filled
@@ -16,6 +18,7 @@ import type { Folio } from './folio.js';
 import { readFolios } from './read.js';
 import { asyncReadahead, syncReadahead } from './readahead.js';
 import type { ReadaheadState } from './readahead-state.js';
+import { fillUncached, uncachedRunEnd } from './uncached-read.js';
 
 /**
  * Options for {@link bufferedRead}.
@@ -30,6 +33,13 @@ export interface BufferedReadOptions {
   ra?: ReadaheadState;
   /** Do not wait for I/O or locks: `EAGAIN` when the data is not cached and uptodate. */
   nowait?: boolean;
+  /**
+   * Uncached reads: a run of the range with no folio cached is filled
+   * straight from the device, creating no folios. Default: for runs of at
+   * least the cache's `uncachedReadMin` bytes; `false` never (always fill the
+   * cache, e.g. for data about to be read again); `true` for any run.
+   */
+  uncached?: boolean;
 }
 
 /**
@@ -54,9 +64,25 @@ export async function bufferedRead<I>(
   const m = mapping as AddressSpace<unknown>;
   const ra = options.ra ?? m.ra;
   const end = Math.min(pos + buffer.length, m.size);
+  const nowait = options.nowait === true;
+  const uncachedMin = options.uncached === undefined ? m.cache.uncachedReadMin : options.uncached ? 1 : Infinity;
   let at = pos;
   while (at < end) {
-    const folio = await uptodateFolioAt(m, at, end, ra, options.nowait === true);
+    if (!nowait && end - at >= uncachedMin) {
+      const runEnd = uncachedRunEnd(m, at, end);
+      if (runEnd - at >= uncachedMin) {
+        const n = await fillUncached(m, at, buffer.subarray(at - pos, runEnd - pos));
+        if (n > 0) {
+          m.cache.accountUncachedRead(n);
+          // A sequential reader stays sequential: a later miss at the end grows the window.
+          ra.start = at;
+          ra.size = n;
+          at += n;
+          continue;
+        }
+      }
+    }
+    const folio = await uptodateFolioAt(m, at, end, ra, nowait);
     // Evicted since it was found? Its memory may hold another folio now: look again.
     if (folio === undefined || folio.owner !== m) continue;
     const n = Math.min(end, folio.end) - at;

@@ -36,6 +36,13 @@ export interface PageCacheOptions {
   maxReadahead?: number;
   /** Largest device request built by reads and writeback, in bytes. Default 8 MiB. */
   maxIoSize?: number;
+  /**
+   * Smallest read (bytes left to read at a cache miss) filled straight from
+   * the device into the caller's buffer when nothing of its range is cached,
+   * without creating folios. Default 128 KiB; `Infinity` turns uncached
+   * reads off (every read fills the cache).
+   */
+  uncachedReadMin?: number;
 }
 
 /**
@@ -65,9 +72,13 @@ export interface PageCacheStats {
   maxOvershoot: number;
   /** Times a writer waited for writeback (dirty throttling). */
   throttled: number;
+  /** Bytes read straight from the device into callers' buffers, bypassing the cache (uncached reads). */
+  uncachedRead: number;
 }
 
 const DEFAULT_BUDGET = 64 * 1024 * 1024;
+/** Measured with bench/buffered.bench.ts (README, Benchmarks). */
+const DEFAULT_UNCACHED_READ_MIN = 128 * 1024;
 
 /**
  * The page cache: a memory budget for every file's folios.
@@ -86,6 +97,8 @@ export class PageCache {
   readonly dirtyLimit: number;
   readonly maxReadahead: number;
   readonly maxIoSize: number;
+  /** See {@link PageCacheOptions.uncachedReadMin}. */
+  readonly uncachedReadMin: number;
   private usedBytes = 0;
   private peak = 0;
   private reservedBytes = 0;
@@ -94,6 +107,7 @@ export class PageCache {
   private evictions = 0;
   private overshoot = 0;
   private throttled = 0;
+  private uncachedReadBytes = 0;
   /** CLOCK ring: iteration order is the hand; scanned folios move to the tail. */
   private readonly clock = new Set<Folio>();
   /** Address spaces with dirty folios, oldest-dirtied first. */
@@ -115,6 +129,8 @@ export class PageCache {
     const ra = Math.min(options.maxReadahead ?? 1 << 20, Math.floor(this.budget / 4));
     this.maxReadahead = Math.max(PAGE_SIZE, Math.floor(ra / PAGE_SIZE) * PAGE_SIZE);
     this.maxIoSize = options.maxIoSize ?? 8 << 20;
+    this.uncachedReadMin = options.uncachedReadMin ?? DEFAULT_UNCACHED_READ_MIN;
+    if (!(this.uncachedReadMin >= 1)) throw new FsError('EINVAL', `uncachedReadMin must be at least 1, got ${this.uncachedReadMin}`);
     this.poolLimit = Math.min(Math.floor(this.budget / 16), this.maxReadahead);
     checkOffset(this.maxIoSize, 'maxIoSize', 'PageCache');
   }
@@ -136,7 +152,13 @@ export class PageCache {
       evictions: this.evictions,
       maxOvershoot: this.overshoot,
       throttled: this.throttled,
+      uncachedRead: this.uncachedReadBytes,
     };
+  }
+
+  /** Internal: accounts bytes an uncached read delivered. */
+  accountUncachedRead(bytes: number): void {
+    this.uncachedReadBytes += bytes;
   }
 
   /** Whether writers should wait for writeback now. */

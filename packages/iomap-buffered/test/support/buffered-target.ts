@@ -58,7 +58,7 @@ export async function bufferedTarget(options: BufferedTargetOptions = {}): Promi
   return {
     cache,
     async read(pos, length) {
-      const buf = new Uint8Array(length);
+      const buf = new Uint8Array(length).fill(0xa5); // junk: zeroing must be done by the read, not by `new`
       const n = await bufferedRead(mapping, pos, buf);
       return after(buf.subarray(0, n));
     },

@@ -6,7 +6,7 @@
 import { IoendFlags, MemoryBlockDevice, type Ioend, type IomapOps, type WritebackOps } from '@iomap/core';
 import { ExtentMapFs, FaultDevice, IomapOpsSpy, referenceWrite, type ExtentMapFsOptions, type ExtentMapInode } from '@iomap/testkit';
 import { TrackingDevice } from './tracking-device.js';
-import { PageCache, bufferedRead, type AddressSpace, type BufferedWriteOps, type ErrseqCursor, type PageCacheOptions } from '../../src/index.js';
+import { PageCache, bufferedRead, type AddressSpace, type BufferedReadOptions, type BufferedWriteOps, type ErrseqCursor, type PageCacheOptions } from '../../src/index.js';
 
 export interface HarnessOptions {
   blockSize?: number;
@@ -99,9 +99,9 @@ export function pattern(length: number, seed: number): Uint8Array {
 }
 
 /** Reads `[pos, pos + length)` through the cache, returning exactly what was read. */
-export async function readAll(mapping: AddressSpace<ExtentMapInode>, pos: number, length: number): Promise<Uint8Array> {
-  const buf = new Uint8Array(length);
-  const n = await bufferedRead(mapping, pos, buf);
+export async function readAll(mapping: AddressSpace<ExtentMapInode>, pos: number, length: number, options?: BufferedReadOptions): Promise<Uint8Array> {
+  const buf = new Uint8Array(length).fill(0xa5); // junk: every byte returned must have been written by the read
+  const n = await bufferedRead(mapping, pos, buf, options);
   return buf.subarray(0, n);
 }
 
