@@ -26,6 +26,9 @@ import type { FileDeviceCounters } from './file-device-stats.js';
 import type { FileIo } from './file-io.js';
 import { transferAsync, transferSync, type Transfer } from './transfer.js';
 
+/** Settled once: `RESOLVED.then(f)` runs `f` in a microtask, in order with other microtasks. */
+const RESOLVED = Promise.resolve();
+
 /** Linux's IOV_MAX: the most buffers one preadv/pwritev takes. */
 export const IOV_MAX = 1024;
 
@@ -72,6 +75,13 @@ export class RequestQueue {
   private barrierRunning = false;
   private plugged = false;
   private idleWaiters: (() => void)[] = [];
+  /** Bytes of the transfer {@link planMerge} planned last (a field, so planning allocates nothing). */
+  private plannedBytes = 0;
+  /** The plug's end: one bound function, so queueing a request allocates no closure for it. */
+  private readonly unplug = (): void => {
+    this.plugged = false;
+    this.pump();
+  };
 
   constructor(
     private readonly io: FileIo,
@@ -114,10 +124,10 @@ export class RequestQueue {
     this.pending.push(request);
     if (!this.plugged) {
       this.plugged = true;
-      queueMicrotask(() => {
-        this.plugged = false;
-        this.pump();
-      });
+      // A bare promise job, not queueMicrotask: Node wraps every
+      // queueMicrotask callback in an AsyncResource (async ids, init/destroy
+      // hooks), which measured ~3 µs per request on the 1 MiB write path.
+      void RESOLVED.then(this.unplug);
     }
   }
 
@@ -136,8 +146,8 @@ export class RequestQueue {
         break;
       }
       if (this.conflictsWithRunning(first)) break;
-      const [count, bytes] = this.planMerge(first);
-      const sync = bytes <= this.options.syncMaxBytes;
+      const count = this.planMerge(first);
+      const sync = this.plannedBytes <= this.options.syncMaxBytes;
       if (!sync && this.running.length >= this.options.queueDepth) break;
       const batch = this.take(count) as IoRequest[];
       if (sync) this.runSync(batch);
@@ -150,8 +160,8 @@ export class RequestQueue {
     }
   }
 
-  /** How many queued requests from the head merge into one transfer, and its size. */
-  private planMerge(first: IoRequest): [number, number] {
+  /** How many queued requests from the head merge into one transfer; its size goes to `plannedBytes`. */
+  private planMerge(first: IoRequest): number {
     let count = 1;
     let bytes = first.end - first.pos;
     let buffers = first.buffers.length;
@@ -167,11 +177,14 @@ export class RequestQueue {
       buffers += next.buffers.length;
       end = next.end;
     }
-    return [count, bytes];
+    this.plannedBytes = bytes;
+    return count;
   }
 
   private conflictsWithRunning(r: IoRequest): boolean {
-    for (const run of this.running) {
+    const running = this.running;
+    if (running.length === 0) return false;
+    for (const run of running) {
       if ((run.write || r.write) && r.pos < run.end && run.pos < r.end) return true;
     }
     return false;
@@ -179,10 +192,10 @@ export class RequestQueue {
 
   /** Removes and returns the first `count` pending requests. */
   private take(count: number): QueuedRequest[] {
-    const batch = this.pending.slice(this.head, this.head + count);
+    const batch = count === 1 ? [this.pending[this.head] as QueuedRequest] : this.pending.slice(this.head, this.head + count);
     this.head += count;
     if (this.head === this.pending.length) {
-      this.pending = [];
+      this.pending.length = 0; // the same array, emptied: the next request reuses its storage
       this.head = 0;
     } else if (this.head > 1024 && this.head * 2 > this.pending.length) {
       this.pending = this.pending.slice(this.head);
@@ -212,22 +225,27 @@ export class RequestQueue {
     const range: RunningRange = { write: first.write, pos: first.pos, end: (batch[batch.length - 1] as IoRequest).end };
     this.running.push(range);
     if (this.running.length > this.counters.peakInFlight) this.counters.peakInFlight = this.running.length;
-    const finish = (): void => {
-      this.running.splice(this.running.indexOf(range), 1);
-      this.pump();
-    };
     transferAsync(this.io, toTransfer(batch), this.options.path, (err) => {
       if (err === undefined) {
         this.account(batch);
         for (const r of batch) r.resolve();
-        finish();
+        this.finishAsync(range);
       } else if (batch.length === 1) {
         first.reject(err);
-        finish();
+        this.finishAsync(range);
       } else {
-        this.retryAsync(batch, 0, finish);
+        this.retryAsync(batch, 0, () => this.finishAsync(range));
       }
     });
+  }
+
+  /** An async transfer is over: its range stops blocking, and the queue moves on. */
+  private finishAsync(range: RunningRange): void {
+    const running = this.running;
+    const at = running.length === 1 ? 0 : running.indexOf(range);
+    if (at === running.length - 1) running.pop();
+    else running.splice(at, 1);
+    this.pump();
   }
 
   /** After a merged transfer failed: runs `batch[i..]` one by one, each settling alone. */

@@ -27,31 +27,45 @@ const VALID_TYPES: ReadonlySet<number> = new Set(Object.values(IomapType));
  * ```
  */
 export function validateIomap(map: Iomap, what: string): void {
-  const fail = (specId: string, rule: string): never => {
-    throw new IomapContractError(specId, rule, `${what} returned ${describeIomapSafe(map)}`);
-  };
-  if (!VALID_TYPES.has(map.type)) fail('CORE-2', 'type must be one of HOLE, DELALLOC, MAPPED, UNWRITTEN, INLINE');
-  if (!Number.isSafeInteger(map.length) || map.length <= 0) fail('CORE-1', 'length must be a positive integer');
-  if (!Number.isSafeInteger(map.offset) || map.offset < 0) fail('CORE-1', 'offset must be a non-negative integer');
-  if (map.offset + map.length > Number.MAX_SAFE_INTEGER) fail('CORE-1', 'the mapping must end below 2^53');
+  const problem = iomapProblem(map);
+  if (problem !== undefined) {
+    throw new IomapContractError(problem[0], problem[1], `${what} returned ${describeIomapSafe(map)}`);
+  }
+}
+
+/** The first CORE-1..CORE-4 rule `map` breaks, as [spec id, rule], or undefined when it is valid. */
+function iomapProblem(map: Iomap): readonly [string, string] | undefined {
+  if (!VALID_TYPES.has(map.type)) return ['CORE-2', 'type must be one of HOLE, DELALLOC, MAPPED, UNWRITTEN, INLINE'];
+  if (!Number.isSafeInteger(map.length) || map.length <= 0) return ['CORE-1', 'length must be a positive integer'];
+  if (!Number.isSafeInteger(map.offset) || map.offset < 0) return ['CORE-1', 'offset must be a non-negative integer'];
+  if (map.offset + map.length > Number.MAX_SAFE_INTEGER) return ['CORE-1', 'the mapping must end below 2^53'];
   if (!Number.isSafeInteger(map.flags) || (map.flags & ~IOMAP_FLAGS_MASK) !== 0) {
-    fail('CORE-3', 'flags must be a 16-bit set of IomapFlags');
+    return ['CORE-3', 'flags must be a 16-bit set of IomapFlags'];
   }
   if (map.flags & IOMAP_FLAGS_SET_BY_IOMAP) {
-    fail('CORE-4', 'a filesystem must not set STALE, SIZE_CHANGED or FOLIO_BATCH; only iomap sets them');
+    return ['CORE-4', 'a filesystem must not set STALE, SIZE_CHANGED or FOLIO_BATCH; only iomap sets them'];
   }
   const hasAddress = map.type === IomapType.Mapped || map.type === IomapType.Unwritten;
   if (hasAddress) {
     const anonymous = (map.flags & IomapFlags.AnonWrite) !== 0;
     if (!(anonymous && map.addr === NULL_ADDR) && (!Number.isSafeInteger(map.addr) || map.addr < 0)) {
-      fail('CORE-1', 'MAPPED and UNWRITTEN need a device address (NULL_ADDR only with AnonWrite)');
+      return ['CORE-1', 'MAPPED and UNWRITTEN need a device address (NULL_ADDR only with AnonWrite)'];
     }
   } else if (map.addr !== NULL_ADDR) {
-    fail('CORE-1', 'HOLE, DELALLOC and INLINE mappings have addr NULL_ADDR');
+    return ['CORE-1', 'HOLE, DELALLOC and INLINE mappings have addr NULL_ADDR'];
   }
   if (map.type === IomapType.Inline && (map.inlineData === undefined || map.inlineData.length < map.length)) {
-    fail('CORE-2', 'an INLINE mapping needs inlineData covering its whole length');
+    return ['CORE-2', 'an INLINE mapping needs inlineData covering its whole length'];
   }
+  return undefined;
+}
+
+/**
+ * Whether {@link validateMappingAt} would accept `map` for `pos`, without
+ * building an error: the iterator's hot path.
+ */
+export function mappingIsValidAt(map: Iomap, pos: number): boolean {
+  return iomapProblem(map) === undefined && map.offset <= pos && pos < map.offset + map.length;
 }
 
 /**

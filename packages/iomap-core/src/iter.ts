@@ -15,7 +15,7 @@
 import { IomapContractError, FsError } from './errors.js';
 import { IomapFlags, IomapType, NULL_ADDR, type Iomap } from './iomap.js';
 import type { IomapMapping, IomapOps } from './iomap-ops.js';
-import { validateMappingAt } from './iomap-validate.js';
+import { mappingIsValidAt, validateMappingAt } from './iomap-validate.js';
 import { checkRange } from './range-checks.js';
 
 /** Where an iteration starts. */
@@ -34,6 +34,10 @@ export interface IomapIterInit<I> {
 function emptyIomap(): Iomap {
   return { offset: 0, length: 0, addr: NULL_ADDR, type: IomapType.Hole, flags: 0 };
 }
+
+// Accessors for IomapIter's private `#finished` flag, set in its static block.
+let markFinished: (iter: IomapIter<unknown>) => void;
+let isFinished: (iter: IomapIter<unknown>) => boolean;
 
 /** The state of one iteration over a file range (the kernel's `struct iomap_iter`). */
 export class IomapIter<I = unknown> {
@@ -112,13 +116,25 @@ export class IomapIter<I = unknown> {
     this.iomap.flags |= IomapFlags.Stale;
   }
 
+  /**
+   * Set once the iteration returned false or threw. A private field rather
+   * than a module WeakSet: adding every finished iteration to a WeakSet cost
+   * an ephemeron-table insertion (and GC work) per I/O.
+   */
+  #finished = false;
+
+  static {
+    markFinished = (iter) => {
+      iter.#finished = true;
+    };
+    isFinished = (iter) => iter.#finished;
+  }
+
 }
 
-/** Iterations that returned false or threw: calling iomapIter on them again is a bug. */
-const finished = new WeakSet<IomapIter<unknown>>();
-
+/** Marks an iteration that returned false or threw: calling iomapIter on it again is a bug. */
 function finish(iter: IomapIter<unknown>): void {
-  finished.add(iter);
+  markFinished(iter);
 }
 
 function resetIomap(iter: IomapIter<unknown>): void {
@@ -131,41 +147,59 @@ function asError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new FsError('EIO', `iomap loop body threw a non-error value: ${String(thrown)}`);
 }
 
+/** Whether `value` must be awaited: a thenable. Plain values skip the microtask an `await` costs. */
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 /**
  * Advances the iteration (CORE-7): ends the previous mapping, then maps the
  * next one. Resolves `true` when the body should run, `false` when the
  * iteration is complete; rejects with the error that ended it (CORE-25).
+ *
+ * Hot path: only hooks that return promises are awaited; the checks and the
+ * installation of a mapping run synchronously, so a mapping costs no promise
+ * hops beyond those of the filesystem's own hooks.
  */
 export async function iomapIter<I>(iter: IomapIter<I>, ops: IomapOps<I>): Promise<boolean> {
-  if (finished.has(iter)) {
+  if (isFinished(iter)) {
     throw new IomapContractError('CORE-7', 'the body must not run after the iterator finished', 'iomapIter called again');
   }
   if (iter.iomap.length !== 0) {
-    const cont = await endMapping(iter, ops);
-    if (!cont) return false;
+    const ended = endMapping(iter, ops);
+    if (!(typeof ended === 'boolean' ? ended : await ended)) return false;
   } else if (iter.len === 0) {
     finish(iter);
     return false;
   }
   let mapping: IomapMapping;
   try {
-    mapping = await ops.iomapBegin(iter.inode, iter.pos, iter.len, iter.op);
+    const begun = ops.iomapBegin(iter.inode, iter.pos, iter.len, iter.op) as IomapMapping | PromiseLike<IomapMapping>;
+    mapping = isThenable(begun) ? await begun : begun;
   } catch (err) {
     finish(iter);
     throw err;
   }
-  await acceptMapping(iter, ops, mapping);
+  if (!acceptMapping(iter, mapping)) await checkAndInstallMapping(iter, ops, mapping);
   return true;
 }
 
-/** Ends the current mapping; returns whether another one should be mapped. */
-async function endMapping<I>(iter: IomapIter<I>, ops: IomapOps<I>): Promise<boolean> {
+/**
+ * Ends the current mapping; returns whether another one should be mapped.
+ * Synchronous unless `iomapEnd` returned a promise.
+ */
+function endMapping<I>(iter: IomapIter<I>, ops: IomapOps<I>): boolean | Promise<boolean> {
   const stale = (iter.iomap.flags & IomapFlags.Stale) !== 0;
   const advanced = iter.pos - iter.iterStartPos;
-  const originalLength = iter.len + advanced;
   if (ops.iomapEnd) {
+    const originalLength = iter.len + advanced;
+    let ended: unknown;
     try {
-      await ops.iomapEnd(
+      ended = ops.iomapEnd(
         iter.inode,
         iter.iterStartPos,
         iter.lengthTrim(iter.iterStartPos, originalLength),
@@ -174,13 +208,32 @@ async function endMapping<I>(iter: IomapIter<I>, ops: IomapOps<I>): Promise<bool
         iter.iomap,
       );
     } catch (err) {
-      // CORE-11: an end error matters only when nothing was done.
-      if (advanced === 0) {
-        finish(iter);
-        throw err;
-      }
+      endFailed(iter, advanced, err);
+      return afterEnd(iter, advanced, stale);
+    }
+    if (isThenable(ended)) {
+      return Promise.resolve(ended).then(
+        () => afterEnd(iter, advanced, stale),
+        (err: unknown) => {
+          endFailed(iter, advanced, err);
+          return afterEnd(iter, advanced, stale);
+        },
+      );
     }
   }
+  return afterEnd(iter, advanced, stale);
+}
+
+/** CORE-11: an end error matters only when nothing was done; then it ends the iteration. */
+function endFailed(iter: IomapIter<unknown>, advanced: number, err: unknown): void {
+  if (advanced === 0) {
+    finish(iter);
+    throw err;
+  }
+}
+
+/** After `iomapEnd`: drops the mapping and decides whether to go on (CORE-12, CORE-25). */
+function afterEnd(iter: IomapIter<unknown>, advanced: number, stale: boolean): boolean {
   const status = iter.status;
   resetIomap(iter);
   if (status !== undefined) {
@@ -195,11 +248,43 @@ async function endMapping<I>(iter: IomapIter<I>, ops: IomapOps<I>): Promise<bool
 }
 
 /**
- * Checks and installs a mapping (CORE-13). A broken mapping still gets its
- * `iomapEnd` (with nothing written) so the filesystem can release what it
- * took in `iomapBegin`; then the contract error ends the iteration.
+ * Installs a mapping that passes the fast check (CORE-13, the same rules
+ * as validateMappingAt without building errors); returns false, installing
+ * nothing, otherwise (then {@link checkAndInstallMapping} decides).
  */
-async function acceptMapping<I>(iter: IomapIter<I>, ops: IomapOps<I>, mapping: IomapMapping): Promise<void> {
+function acceptMapping<I>(iter: IomapIter<I>, mapping: IomapMapping): boolean {
+  const srcmap = mapping.srcmap;
+  if (!mappingIsValidAt(mapping, iter.pos) || (srcmap !== undefined && !mappingIsValidAt(srcmap, iter.pos))) {
+    return false;
+  }
+  installMapping(iter, mapping);
+  return true;
+}
+
+/** Installs a checked mapping as the current one. */
+function installMapping<I>(iter: IomapIter<I>, mapping: IomapMapping): void {
+  // A copy, so flags iomap sets (STALE, SIZE_CHANGED) never leak into a
+  // record the filesystem may cache. Without an own `srcmap` key a plain
+  // spread is the same copy as the rest pattern, and much cheaper.
+  let iomap: Iomap;
+  if (Object.hasOwn(mapping, 'srcmap')) {
+    const { srcmap: _srcmap, ...rest } = mapping;
+    iomap = rest;
+  } else {
+    iomap = { ...mapping };
+  }
+  iter.iomap = iomap;
+  iter.srcmap = mapping.srcmap;
+  iter.iterStartPos = iter.pos;
+}
+
+/**
+ * The full check of a mapping the fast check did not pass (CORE-13). A
+ * broken mapping still gets its `iomapEnd` (with nothing written) so the
+ * filesystem can release what it took in `iomapBegin`; then the contract
+ * error ends the iteration.
+ */
+async function checkAndInstallMapping<I>(iter: IomapIter<I>, ops: IomapOps<I>, mapping: IomapMapping): Promise<void> {
   try {
     validateMappingAt(mapping, iter.pos, 'iomapBegin');
     if (mapping.srcmap !== undefined) validateMappingAt(mapping.srcmap, iter.pos, 'iomapBegin (srcmap)');
@@ -208,12 +293,7 @@ async function acceptMapping<I>(iter: IomapIter<I>, ops: IomapOps<I>, mapping: I
     await ops.iomapEnd?.(iter.inode, iter.pos, iter.len, 0, iter.op, mapping).catch(() => undefined);
     throw err;
   }
-  // A copy, so flags iomap sets (STALE, SIZE_CHANGED) never leak into a
-  // record the filesystem may cache.
-  const { srcmap, ...iomap } = mapping;
-  iter.iomap = iomap;
-  iter.srcmap = srcmap;
-  iter.iterStartPos = iter.pos;
+  installMapping(iter, mapping);
 }
 
 /** A loop body: acts on `iter.iomap` and advances. */

@@ -42,6 +42,9 @@ interface WritePlan {
   zero: boolean;
 }
 
+/** Reads need no flags and no zeroing: one shared, frozen plan. */
+const READ_PLAN: WritePlan = Object.freeze({ requestFlags: 0, zero: false });
+
 /** The device a mapping's I/O goes to: its own, else the iocb's. */
 function mappingDevice<I>(dio: DirectIo<I>, iomap: Iomap): BlockDevice {
   const device = iomap.device ?? dio.iocb.device;
@@ -119,7 +122,7 @@ function prepareSegment<I>(iter: IomapIter<I>, dio: DirectIo<I>): Segment {
   if (anon && dio.dioOps.submitIo === undefined) {
     throw new IomapContractError('DIO-17', 'an ANON_WRITE mapping needs a submitIo hook', describeIomap(iomap));
   }
-  const plan = dio.write ? planWrite(dio, iter, device, length) : { requestFlags: 0, zero: false };
+  const plan = dio.write ? planWrite(dio, iter, device, length) : READ_PLAN;
   return { iomap, device, anon, plan, length, chunk: chunkLimit(dio.maxRequestBytes, alignment) };
 }
 

@@ -2,7 +2,7 @@
 // dioStart, then dioComplete (without the handle in between).
 import type { DirectIoOps, IomapOps } from '@iomap/core';
 import { completeDio } from './dio-complete.js';
-import { startDio } from './dio-start.js';
+import { submitDio } from './dio-start.js';
 import { DIO_QUEUED, type DirectIocb } from './iocb.js';
 
 /**
@@ -31,15 +31,28 @@ import { DIO_QUEUED, type DirectIocb } from './iocb.js';
  * await dioRw({ ...iocb, pos: 0, direction: 'read' }, back, fs); // 8192
  * ```
  */
-export async function dioRw<I>(
+export function dioRw<I>(
   iocb: DirectIocb<I>,
   buffer: Uint8Array,
   ops: IomapOps<I>,
   dioOps: DirectIoOps<I> = {},
   flags = 0,
 ): Promise<number> {
-  const dio = await startDio(iocb, buffer, ops, dioOps, flags);
-  if (dio === undefined) return 0;
-  if (dio === DIO_QUEUED) return DIO_QUEUED;
-  return completeDio(dio);
+  // One promise of our own, settled from the last request's completion: no
+  // await between the device finishing and the caller resuming.
+  return new Promise<number>((resolve, reject) => {
+    void submitDio(iocb, buffer, ops, dioOps, flags).then((dio) => {
+      if (dio === undefined) resolve(0);
+      else if (dio === DIO_QUEUED) resolve(DIO_QUEUED);
+      else {
+        dio.slots.onIdle(() => {
+          try {
+            resolve(completeDio(dio));
+          } catch (err) {
+            reject(err);
+          }
+        });
+      }
+    }, reject);
+  });
 }

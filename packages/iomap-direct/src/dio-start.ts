@@ -69,6 +69,10 @@ async function runMappings<I>(dio: DirectIo<I>, op: number): Promise<unknown> {
       try {
         const pending = dioIter(iter, dio);
         if (pending !== undefined) await pending;
+        // Requests just submitted start on the device's own microtask (a
+        // plugged queue): let it run before iomapEnd and the next mapping,
+        // which then overlap the transfer instead of delaying it.
+        else if (dio.slots.inFlight > 0) await Promise.resolve();
       } catch (err) {
         iter.status = asError(err);
       }
@@ -106,10 +110,11 @@ function completeLater<I>(dio: DirectIo<I>): void {
 }
 
 /**
- * Internal: everything dioStart does, returning the direct I/O itself (dioRw
- * completes it directly, without a handle).
+ * Internal: everything dioStart does but the wait for the requests; resolves
+ * to the direct I/O once every request is submitted (dioRw then waits with
+ * `slots.onIdle` and completes it directly, without a handle).
  */
-export async function startDio<I>(
+export async function submitDio<I>(
   iocb: DirectIocb<I>,
   buffer: Uint8Array,
   ops: IomapOps<I>,
@@ -130,7 +135,19 @@ export async function startDio<I>(
     completeLater(dio);
     return DIO_QUEUED;
   }
-  if (dio.slots.inFlight > 0) await dio.slots.idle();
+  return dio;
+}
+
+/** Internal: {@link submitDio}, then the wait for every request (dioStart's first half). */
+export async function startDio<I>(
+  iocb: DirectIocb<I>,
+  buffer: Uint8Array,
+  ops: IomapOps<I>,
+  dioOps: DirectIoOps<I>,
+  flags: number,
+): Promise<DirectIo<I> | typeof DIO_QUEUED | undefined> {
+  const dio = await submitDio(iocb, buffer, ops, dioOps, flags);
+  if (dio instanceof DirectIo && dio.slots.inFlight > 0) await dio.slots.idle();
   return dio;
 }
 

@@ -52,4 +52,14 @@ export class RequestSlots {
     if (this.active === 0) return Promise.resolve();
     return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
+
+  /**
+   * Calls `wake` once no request holds a slot: now when none does, else from
+   * the release of the last one (no promise in between: the completion of a
+   * one-request direct I/O costs no extra microtask).
+   */
+  onIdle(wake: () => void): void {
+    if (this.active === 0) wake();
+    else (this.idleWaiters ??= []).push(wake);
+  }
 }
