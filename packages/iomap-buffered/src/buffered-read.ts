@@ -38,6 +38,7 @@ export interface BufferedReadOptions {
    * straight from the device, creating no folios. Default: for runs of at
    * least the cache's `uncachedReadMin` bytes; `false` never (always fill the
    * cache, e.g. for data about to be read again); `true` for any run.
+   * Ignored (always cached) for an address space with custom `readOps` (BUF-8).
    */
   uncached?: boolean;
 }
@@ -65,7 +66,8 @@ export async function bufferedRead<I>(
   const ra = options.ra ?? m.ra;
   const end = Math.min(pos + buffer.length, m.size);
   const nowait = options.nowait === true;
-  const uncachedMin = options.uncached === undefined ? m.cache.uncachedReadMin : options.uncached ? 1 : Infinity;
+  // Custom read ops (BUF-8) see every device read, so such files always read through the cache.
+  const uncachedMin = m.readOps !== undefined ? Infinity : options.uncached === undefined ? m.cache.uncachedReadMin : options.uncached ? 1 : Infinity;
   let at = pos;
   while (at < end) {
     if (!nowait && end - at >= uncachedMin) {

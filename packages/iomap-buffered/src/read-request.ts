@@ -7,7 +7,7 @@
 // marked themselves uptodate), unlocks the folio, resolves `ended` — exactly
 // once, even when the device completes inside the submit call.
 //
-// A ReadBatcher turns ranges into device requests: a range that continues
+// A ReadBatcher (the default read ops, read-ops.ts) turns ranges into device requests: a range that continues
 // the current request on the same device (next byte address) is appended as
 // one more buffer of a readv; anything else submits the current request and
 // starts a new one. Submitted requests run concurrently.
@@ -27,7 +27,8 @@ export function asFsError(err: unknown, what: string): FsError {
  * @example
  * ```ts
  * const read = new FolioRead(folio);  // folio locked, bias taken
- * batcher.add(device, addr, read, 0, 4096);
+ * read.add(4096);                   // a range submitted...
+ * read.complete(0, 4096, undefined); // ...and finished
  * read.walkDone();                    // drop the bias
  * await read.ended;                   // folio unlocked; check folio.uptodate
  * ```
@@ -80,56 +81,48 @@ export class FolioRead {
   }
 }
 
-interface Piece {
-  read: FolioRead;
-  off: number;
-  len: number;
-}
-
 interface Request {
   device: BlockDevice;
   addr: number;
   length: number;
   buffers: Uint8Array[];
-  pieces: Piece[];
+  finishers: ((err?: FsError) => void)[];
 }
 
 /**
  * Builds device read requests from folio ranges, merging physically
- * contiguous ones (BUF-8).
+ * contiguous ones (BUF-8): the default `readFolioRange`/`submitRead`.
  *
  * @example
  * ```ts
  * const batcher = new ReadBatcher(8 << 20);
- * batcher.add(device, 65536, read, 0, 4096);
- * batcher.add(device, 69632, read2, 0, 4096); // same request (readv of 2 buffers)
- * await batcher.finish();
+ * batcher.add(device, 65536, bufA, finishA);
+ * batcher.add(device, 69632, bufB, finishB); // same request (readv of 2 buffers)
+ * batcher.submit();
  * ```
  */
 export class ReadBatcher {
   private current: Request | undefined = undefined;
-  private readonly inflight: Promise<void>[] = [];
   /** Device requests submitted so far. */
   requests = 0;
 
   constructor(private readonly maxIoSize: number) {}
 
-  /** Reads `len` bytes at device byte `addr` into `[off, off + len)` of the read's folio. */
-  add(device: BlockDevice, addr: number, read: FolioRead, off: number, len: number): void {
-    read.add(len);
+  /** Reads `buffer.length` bytes at device byte `addr` into `buffer`; `finish` is called once when the request settles. */
+  add(device: BlockDevice, addr: number, buffer: Uint8Array, finish: (err?: FsError) => void): void {
     const cur = this.current;
-    const buffer = read.folio.data.subarray(off, off + len);
+    const len = buffer.length;
     if (cur !== undefined && cur.device === device && cur.addr + cur.length === addr && cur.length + len <= this.maxIoSize) {
       cur.length += len;
       cur.buffers.push(buffer);
-      cur.pieces.push({ read, off, len });
+      cur.finishers.push(finish);
       return;
     }
     this.submit();
-    this.current = { device, addr, length: len, buffers: [buffer], pieces: [{ read, off, len }] };
+    this.current = { device, addr, length: len, buffers: [buffer], finishers: [finish] };
   }
 
-  /** Submits the request being built, without waiting for it. */
+  /** Submits the request being built, without waiting for it; its ranges finish when it settles. */
   submit(): void {
     const req = this.current;
     if (req === undefined) return;
@@ -142,14 +135,8 @@ export class ReadBatcher {
       io = Promise.reject(err);
     }
     const done = (err: FsError | undefined) => {
-      for (const p of req.pieces) p.read.complete(p.off, p.len, err);
+      for (const finish of req.finishers) finish(err);
     };
-    this.inflight.push(io.then(() => done(undefined), (err: unknown) => done(asFsError(err, `read of ${req.length} bytes at device byte ${req.addr}`))));
-  }
-
-  /** Submits what is left and waits for every request. */
-  async finish(): Promise<void> {
-    this.submit();
-    await Promise.all(this.inflight);
+    void io.then(() => done(undefined), (err: unknown) => done(asFsError(err, `read of ${req.length} bytes at device byte ${req.addr}`)));
   }
 }

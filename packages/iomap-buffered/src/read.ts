@@ -9,6 +9,7 @@
 // the walk has moved past it and all its I/O completed, exactly once.
 import {
   FsError,
+  IomapContractError,
   IomapIter,
   IomapOp,
   IomapType,
@@ -19,7 +20,8 @@ import {
 import type { AddressSpace } from './address-space.js';
 import type { Folio } from './folio.js';
 import { adjustReadRange, blockNeedsZeroing } from './read-range.js';
-import { FolioRead, ReadBatcher, asFsError } from './read-request.js';
+import { defaultReadOps, type BufferedReadOps, type FolioReadRange, type ReadOpsContext } from './read-ops.js';
+import { FolioRead, asFsError } from './read-request.js';
 
 /** Walk state of one read iteration. */
 interface ReadWalk {
@@ -27,7 +29,9 @@ interface ReadWalk {
   reads: FolioRead[];
   /** Index into `reads` of the folio the walk is in. */
   cur: number;
-  batcher: ReadBatcher;
+  /** How device reads are started (BUF-8): the address space's `readOps` or the coalescing default. */
+  readOps: BufferedReadOps;
+  ctx: ReadOpsContext;
 }
 
 /** A started read: the mapping is done and every request submitted; `done` resolves when all folios ended. */
@@ -51,7 +55,8 @@ export async function startRead(mapping: AddressSpace<unknown>, folios: Folio[])
   const first = folios[0];
   const last = folios[folios.length - 1];
   if (first === undefined || last === undefined) return { done: Promise.resolve(new Map()) };
-  const walk: ReadWalk = { mapping, reads, cur: 0, batcher: new ReadBatcher(mapping.cache.maxIoSize) };
+  const readOps = mapping.readOps ?? defaultReadOps(mapping.cache.maxIoSize);
+  const walk: ReadWalk = { mapping, reads, cur: 0, readOps, ctx: { private: undefined } };
   const iter = new IomapIter({ inode: mapping.inode, pos: first.pos, length: last.end - first.pos, op: IomapOp.Read });
   let iterError: FsError | undefined;
   try {
@@ -59,7 +64,11 @@ export async function startRead(mapping: AddressSpace<unknown>, folios: Folio[])
   } catch (err) {
     iterError = asFsError(err, 'mapping the read');
   }
-  walk.batcher.submit();
+  try {
+    walk.readOps.submitRead?.(walk.ctx);
+  } catch (err) {
+    iterError ??= asFsError(err, 'submitting the read');
+  }
   for (const read of reads) {
     if (iterError !== undefined && !read.folio.uptodate) read.fail(iterError);
     read.walkDone();
@@ -68,7 +77,6 @@ export async function startRead(mapping: AddressSpace<unknown>, folios: Folio[])
 }
 
 async function finishRead(mapping: AddressSpace<unknown>, walk: ReadWalk): Promise<Map<Folio, FsError>> {
-  await walk.batcher.finish();
   await Promise.all(walk.reads.map((r) => r.ended));
   const errors = new Map<Folio, FsError>();
   for (const read of walk.reads) {
@@ -113,10 +121,48 @@ function readMapping(it: IomapIter<unknown>, walk: ReadWalk): void {
       folio.zero(off + skip, off + skip + length);
       folio.setRangeUptodate(off + skip, length);
     } else {
-      if (map.device === undefined) throw new FsError('EIO', `a MAPPED mapping at ${map.offset} has no device`);
-      walk.batcher.add(map.device, iomapAddress(map, runPos), read, off + skip, length);
+      startRange(walk, read, map, runPos, off + skip, length);
     }
     it.advance(skip + length);
+  }
+}
+
+/**
+ * Hands `[off, off + len)` of the read's folio to the read ops (BUF-8) with
+ * a finish callback that accounts it exactly once (BUF-9): a second call is
+ * a contract error; a throw or rejection before finishing finishes it with
+ * that error.
+ */
+function startRange(walk: ReadWalk, read: FolioRead, map: Iomap, pos: number, off: number, len: number): void {
+  const device = map.device;
+  if (device === undefined) throw new FsError('EIO', `a MAPPED mapping at ${map.offset} has no device`);
+  read.add(len);
+  let finished = false;
+  const finish = (error?: unknown): void => {
+    if (finished) throw new IomapContractError('BUF-9', 'readFolioRange finishes each range exactly once', `range ${off}+${len} of folio at ${read.folio.pos}`);
+    finished = true;
+    read.complete(off, len, error === undefined ? undefined : asFsError(error, `read of ${len} bytes at file position ${pos}`));
+  };
+  const range: FolioReadRange = {
+    inode: walk.mapping.inode,
+    folio: read.folio,
+    offset: off,
+    length: len,
+    pos,
+    device,
+    addr: iomapAddress(map, pos),
+    map,
+    buffer: read.folio.data.subarray(off, off + len),
+  };
+  const failEarly = (err: unknown): void => {
+    if (!finished) finish(err);
+  };
+  try {
+    const started = walk.readOps.readFolioRange(range, finish, walk.ctx);
+    if (started !== undefined) started.then(undefined, failEarly);
+  } catch (err) {
+    if (err instanceof IomapContractError) throw err; // e.g. finished twice: ends the walk
+    failEarly(err);
   }
 }
 

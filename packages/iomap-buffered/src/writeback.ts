@@ -24,7 +24,7 @@ import {
 } from '@iomap/core';
 import type { AddressSpace } from './address-space.js';
 import type { Folio } from './folio.js';
-import { IoendBuilder } from './ioend.js';
+import { IoendBuilder, ioendDone, splitIoend } from './ioend.js';
 import { asFsError } from './read-request.js';
 
 /**
@@ -44,6 +44,13 @@ export interface WritebackControl {
   sync: boolean;
   /** Stop after submitting about this many bytes (memory-pressure and throttling passes). */
   maxBytes?: number;
+  /**
+   * BUF-41: split every ioend into device writes of at most this many bytes
+   * (rounded down to whole blocks, at least one block); each ioend still
+   * completes once, after all of its writes. Default: no splitting (ioends
+   * are capped at the cache's `maxIoSize` when built).
+   */
+  maxRequestBytes?: number;
 }
 
 /**
@@ -72,6 +79,7 @@ class WritebackContext {
   constructor(
     readonly mapping: AddressSpace<unknown>,
     readonly ops: WritebackOps<unknown>,
+    readonly maxRequestBytes?: number,
   ) {}
 
   /** The mapping for writeback at `pos`: the cached one while the filesystem says it is valid, else a new one (BUF-42). */
@@ -105,11 +113,21 @@ class WritebackContext {
     this.result.submitted += len;
   }
 
-  /** Submits the open ioend; its completion is queued when the device write settles. */
+  /** Submits the open ioend (split into several device writes with `maxRequestBytes`, BUF-41); its completion is queued when all its writes settled. */
   submit(): void {
     const io = this.ioend;
     if (io === undefined) return;
     this.ioend = undefined;
+    if (this.maxRequestBytes !== undefined) {
+      for (let child = splitIoend(io, this.maxRequestBytes, this.mapping.blockSize); child !== undefined; child = splitIoend(io, this.maxRequestBytes, this.mapping.blockSize)) {
+        this.write(child);
+      }
+    }
+    this.write(io);
+  }
+
+  /** One device write of an ioend or split-off part; `ioendDone` decides when the (parent) ioend completes. */
+  private write(io: IoendBuilder): void {
     this.result.requests++;
     const buffers = io.buffers();
     let write: Promise<void>;
@@ -118,13 +136,18 @@ class WritebackContext {
     } catch (err) {
       write = Promise.reject(err);
     }
-    const queue = this.mapping.completions;
+    const mapping = this.mapping;
+    const settle = (err: FsError | undefined) => {
+      try {
+        const done = ioendDone(io, err);
+        if (done !== undefined) mapping.completions.push(done);
+      } catch (e) {
+        mapping.recordWritebackError(asFsError(e, 'ending an ioend'));
+      }
+    };
     write.then(
-      () => queue.push(io),
-      (err: unknown) => {
-        io.error = asFsError(err, `writeback of ${io.deviceBytes} bytes at device byte ${io.addr}`);
-        queue.push(io);
-      },
+      () => settle(undefined),
+      (err: unknown) => settle(asFsError(err, `writeback of ${io.deviceBytes} bytes at device byte ${io.addr}`)),
     );
   }
 }
@@ -152,7 +175,10 @@ function checkWritebackMapping(map: Iomap, pos: number, mapping: AddressSpace<un
  */
 export async function writebackPass(mapping: AddressSpace<unknown>, wbc: WritebackControl): Promise<WritebackResult> {
   const ops = mapping.writebackOps;
-  const ctx = new WritebackContext(mapping, ops ?? noWritebackOps);
+  if (wbc.maxRequestBytes !== undefined && !(wbc.maxRequestBytes >= mapping.blockSize)) {
+    throw new FsError('EINVAL', `maxRequestBytes must be at least one block (${mapping.blockSize}), got ${wbc.maxRequestBytes}`);
+  }
+  const ctx = new WritebackContext(mapping, ops ?? noWritebackOps, wbc.maxRequestBytes);
   const folios = dirtyFoliosIn(mapping, wbc.start, wbc.end);
   const reach = dirtyReachAfter(folios);
   for (let i = 0; i < folios.length; i++) {

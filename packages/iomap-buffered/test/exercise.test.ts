@@ -6,7 +6,7 @@
 // CI runs 4 (~120k operations across the configurations and seeds).
 import { describe, expect, it } from 'vitest';
 import { exercise, type ExerciseOptions } from '@iomap/testkit';
-import { bufferedTarget, type BufferedTargetOptions } from './support/buffered-target.js';
+import { bufferedTarget, type BufferedTargetOptions, type FaultStats } from './support/buffered-target.js';
 
 const scale = Number(process.env['EXERCISE_SCALE'] ?? (process.env['CI'] ? 4 : 1));
 
@@ -56,6 +56,33 @@ const configs: [string, BufferedTargetOptions, number, ExerciseOptions?][] = [
     2000,
     { maxFileSize: 512 << 10, maxOpLength: 128 << 10 },
   ],
+  // Injected faults (issue 4): one-shot read EIOs and writeback EIO/torn writes under a tiny
+  // cache; reads must fail with EIO or be right, fsync must report each writeback failure once
+  // (buffered-target.ts: injectFaults explains how the failed ranges are repaired and checked).
+  [
+    'injected faults, 1 KiB blocks, delalloc, 16 KiB cache',
+    {
+      // No `poison`: ExtentMapFs writes poison while allocating in writebackMap and leaks the
+      // block when that write fails (a testkit limitation), so only data writes may fail here.
+      fs: { blockSize: 1024, delalloc: true },
+      cache: { budget: 16 << 10 },
+      maxFolioSize: 8192,
+      injectFaults: { seed: 5, readChance: 0.3, fsyncChance: 0.6 },
+    },
+    2000,
+  ],
+  [
+    'injected faults, 4 KiB blocks, unwritten allocation, large folios, uncached reads, latency',
+    {
+      fs: { blockSize: 4096, writeAllocation: 'unwritten', allocation: 'random' },
+      cache: { budget: 64 << 10, uncachedReadMin: 16 << 10 },
+      maxFolioSize: 32 << 10,
+      faults: [{ kind: 'delay', ms: 0, jitterMs: 1 }],
+      injectFaults: { seed: 9, readChance: 0.3, fsyncChance: 0.6 },
+    },
+    600,
+    { maxFileSize: 512 << 10, maxOpLength: 128 << 10 },
+  ],
 ];
 
 describe('exerciser through the buffered path', () => {
@@ -64,6 +91,7 @@ describe('exerciser through the buffered path', () => {
       let peak = 0;
       let budget = Infinity;
       let uncached = 0;
+      const faults: FaultStats = { readErrors: 0, fsyncErrors: 0, rewritten: 0 };
       const seeds = [11, 22];
       for (const seed of seeds) {
         const report = await exercise(
@@ -75,6 +103,10 @@ describe('exerciser through the buffered path', () => {
                 budget = cache.budget;
                 uncached = Math.max(uncached, cache.stats.uncachedRead);
               },
+              onFaults: (stats) => {
+                faults.readErrors = Math.max(faults.readErrors, stats.readErrors);
+                faults.fsyncErrors = Math.max(faults.fsyncErrors, stats.fsyncErrors);
+              },
             }),
           { ...exerciseOptions, seed, operations: Math.round(operations * scale), shrinkBudget: 50 },
         );
@@ -82,6 +114,11 @@ describe('exerciser through the buffered path', () => {
       }
       // The uncached configurations really read past the cache (the others do too, in their whole-file verify reads).
       if (name.startsWith('uncached')) expect(uncached).toBeGreaterThan(0);
+      // The fault configurations really failed reads and writebacks (and survived them).
+      if (options.injectFaults !== undefined) {
+        expect(faults.readErrors).toBeGreaterThan(0);
+        expect(faults.fsyncErrors).toBeGreaterThan(0);
+      }
       // The budget holds exactly: nothing here is pinned, so nothing forces an overshoot.
       if (budget !== Infinity) expect(peak).toBeLessThanOrEqual(0);
     }, 600_000);
