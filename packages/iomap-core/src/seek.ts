@@ -2,7 +2,7 @@
 // REPORT mappings. Inside UNWRITTEN extents the page cache decides: cached
 // uptodate blocks are data, the rest is hole.
 import { FsError } from './errors.js';
-import { IomapOp, IomapType } from './iomap.js';
+import { IomapOp, IomapType, type Iomap } from './iomap.js';
 import type { IomapOps } from './iomap-ops.js';
 import type { PageCacheSeek } from './cache-coherency.js';
 import { IomapIter, iomapLoop } from './iter.js';
@@ -25,6 +25,30 @@ function checkSeekStart(pos: number, size: number, syscall: string): void {
 }
 
 /**
+ * Walks `[pos, EOF)` with REPORT mappings, asking `findIn` for the answer
+ * inside each mapping's `[start, end)`; returns the first answer, or
+ * undefined when the walk reached EOF without one.
+ */
+async function seekWalk<I>(
+  inode: I,
+  ops: IomapOps<I>,
+  pos: number,
+  size: number,
+  syscall: string,
+  findIn: (map: Iomap, start: number, end: number) => number | undefined,
+): Promise<number | undefined> {
+  checkSeekStart(pos, size, syscall);
+  let found: number | undefined;
+  const iter = new IomapIter({ inode, pos, length: size - pos, op: IomapOp.Report });
+  await iomapLoop(iter, ops, (it) => {
+    const length = it.iomapLength();
+    found = findIn(it.iomap, it.pos, it.pos + length);
+    if (found === undefined) it.advance(length);
+  });
+  return found;
+}
+
+/**
  * The first hole at or after `pos` (CORE-19). EOF counts as a hole, so a
  * file with no holes answers its size. `ENXIO` when `pos` is negative or at
  * or past EOF.
@@ -36,30 +60,14 @@ function checkSeekStart(pos: number, size: number, syscall: string): void {
  */
 export async function seekHole<I>(inode: I, ops: IomapOps<I>, pos: number, context: SeekContext): Promise<number> {
   const { size, cache } = context;
-  checkSeekStart(pos, size, 'lseek(SEEK_HOLE)');
-  let found = size;
-  const iter = new IomapIter({ inode, pos, length: size - pos, op: IomapOp.Report });
-  await iomapLoop(iter, ops, (it) => {
-    const length = it.iomapLength();
-    switch (it.iomap.type) {
-      case IomapType.Hole:
-        found = it.pos;
-        return;
-      case IomapType.Unwritten: {
-        const end = it.pos + length;
-        const hole = cache === undefined ? it.pos : (cache.seekHoleData(it.pos, end, 'hole') ?? end);
-        if (hole < end) {
-          found = hole;
-          return;
-        }
-        it.advance(length);
-        return;
-      }
-      default:
-        it.advance(length);
-    }
+  const hole = await seekWalk(inode, ops, pos, size, 'lseek(SEEK_HOLE)', (map, start, end) => {
+    if (map.type === IomapType.Hole) return start;
+    if (map.type !== IomapType.Unwritten) return undefined;
+    // Inside unwritten space the page cache decides (CORE-21).
+    const first = cache === undefined ? start : (cache.seekHoleData(start, end, 'hole') ?? end);
+    return first < end ? first : undefined;
   });
-  return iter.len > 0 ? found : size;
+  return hole ?? size;
 }
 
 /**
@@ -73,28 +81,11 @@ export async function seekHole<I>(inode: I, ops: IomapOps<I>, pos: number, conte
  */
 export async function seekData<I>(inode: I, ops: IomapOps<I>, pos: number, context: SeekContext): Promise<number> {
   const { size, cache } = context;
-  checkSeekStart(pos, size, 'lseek(SEEK_DATA)');
-  let found = size;
-  const iter = new IomapIter({ inode, pos, length: size - pos, op: IomapOp.Report });
-  await iomapLoop(iter, ops, (it) => {
-    const length = it.iomapLength();
-    switch (it.iomap.type) {
-      case IomapType.Hole:
-        it.advance(length);
-        return;
-      case IomapType.Unwritten: {
-        const data = cache?.seekHoleData(it.pos, it.pos + length, 'data');
-        if (data === undefined) {
-          it.advance(length);
-          return;
-        }
-        found = data;
-        return;
-      }
-      default:
-        found = it.pos;
-    }
+  const data = await seekWalk(inode, ops, pos, size, 'lseek(SEEK_DATA)', (map, start, end) => {
+    if (map.type === IomapType.Hole) return undefined;
+    if (map.type === IomapType.Unwritten) return cache?.seekHoleData(start, end, 'data');
+    return start;
   });
-  if (iter.len > 0) return found;
+  if (data !== undefined) return data;
   throw new FsError('ENXIO', `no data at or after position ${pos} (size ${size})`, { syscall: 'lseek(SEEK_DATA)' });
 }
