@@ -13,7 +13,9 @@ export type NodeErrorCode =
   | 'ERR_INVALID_FILE_URL_HOST'
   | 'ERR_FS_FILE_TOO_LARGE'
   | 'ERR_DIR_CLOSED'
-  | 'ERR_METHOD_NOT_IMPLEMENTED';
+  | 'ERR_METHOD_NOT_IMPLEMENTED'
+  | 'ERR_INCOMPATIBLE_OPTION_PAIR'
+  | 'ERR_FS_INVALID_SYMLINK_TYPE';
 
 /** A `TypeError` with a Node error code (wrong argument type or value). */
 export class ArgumentTypeError extends TypeError {

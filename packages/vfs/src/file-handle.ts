@@ -1,9 +1,15 @@
 // Node's FileHandle over the open-file table: reads at a position or at the
-// file position, whole-file reads, lines, a web ReadableStream, stat, and
-// close. After close, `fd` is -1 and every call but close rejects with EBADF
-// ("file closed"), as in Node; a second close resolves.
+// file position, whole-file reads, lines, a web ReadableStream, stat; writes
+// (buffer and string forms, writev, writeFile, appendFile), truncate, sync,
+// datasync, chmod, chown, utimes; and close. After close, `fd` is -1 and
+// every call but close rejects with EBADF ("file closed", naming the call
+// as Node does), as in Node; a second close resolves.
 import { FsError } from '@iomap/core';
+import { changeMode, changeOwner, changeTimes } from './attribute-changes.js';
 import { callOptions } from './call-options.js';
+import { syncInode, truncateFile, writeToFile } from './file-writes.js';
+import type { FoundInode } from './name-creation.js';
+import { CallErrors } from './node-error.js';
 import { streamDecoder, splitLines } from './line-splitter.js';
 import { closeFile } from './open-file.js';
 import type { OpenFile } from './open-file-table.js';
@@ -12,6 +18,35 @@ import { checkReadable, readToEnd } from './read-file.js';
 import { statsOf, type BigIntStats, type Stats } from './stats.js';
 import { decodeBytes, type BufferEncoding } from './text-encoding.js';
 import type { VfsContext } from './vfs-context.js';
+import { checkBufferArray, checkInteger, parseModeArgument, toUnixSeconds } from './write-arguments.js';
+import { writeFileToOpenFile, type WriteFileOptions } from './write-file.js';
+import { bufferWriteRequest, positionOf, stringWriteRequest, type WriteFileData, type WriteOptions } from './write-request.js';
+
+/**
+ * What `FileHandle.write` resolves to: the bytes written and what was given.
+ *
+ * @example
+ * ```ts
+ * const { bytesWritten }: FileWriteResult = await handle.write(bytes, 0, bytes.length, 0);
+ * ```
+ */
+export interface FileWriteResult<B extends Uint8Array | string = Uint8Array> {
+  bytesWritten: number;
+  buffer: B;
+}
+
+/**
+ * What `FileHandle.writev` resolves to.
+ *
+ * @example
+ * ```ts
+ * const { bytesWritten }: FileWritevResult = await handle.writev([header, body], 0);
+ * ```
+ */
+export interface FileWritevResult<B extends readonly ArrayBufferView[] = Uint8Array[]> {
+  bytesWritten: number;
+  buffers: B;
+}
 
 /**
  * What `FileHandle.read` resolves to: the bytes read and the buffer holding them.
@@ -89,7 +124,11 @@ export class FileHandle {
   }
 
   #open(syscall: string): OpenFile<unknown> {
-    if (this.#file === undefined) throw new FsError('EBADF', 'file closed', { syscall });
+    if (this.#file === undefined) {
+      const closed = new FsError('EBADF', 'file closed', { syscall });
+      closed.message = 'file closed'; // Node's exact message for calls on a closed FileHandle
+      throw closed;
+    }
     return this.#file;
   }
 
@@ -113,9 +152,9 @@ export class FileHandle {
   async #readAt(file: OpenFile<unknown>, request: ReadRequest): Promise<number> {
     const target = request.buffer.subarray(request.offset, request.offset + request.length);
     const { position } = request;
-    if (position !== undefined) return this.#context.fs.read(file.inode, position, target);
+    if (position !== undefined) return this.#context.fs.read(file.inode, position, target, file.flags);
     return file.positionLock.runExclusive(async () => {
-      const n = await this.#context.fs.read(file.inode, file.position, target);
+      const n = await this.#context.fs.read(file.inode, file.position, target, file.flags);
       file.position += n;
       return n;
     });
@@ -141,7 +180,7 @@ export class FileHandle {
   readFile(options: BufferEncoding | { encoding: BufferEncoding; signal?: AbortSignal }): Promise<string>;
   readFile(options?: BufferEncoding | { encoding?: BufferEncoding | null; signal?: AbortSignal } | null): Promise<string | Uint8Array>;
   async readFile(options?: unknown): Promise<string | Uint8Array> {
-    const file = this.#open('read');
+    const file = this.#open('readFile');
     const call = callOptions(options);
     const bytes = await readToEnd(this.#context, file, call.signal);
     if (call.encoding === undefined || call.encoding === 'buffer') return this.#context.wrapBytes(bytes);
@@ -221,6 +260,94 @@ export class FileHandle {
         }
       },
     }) as ReadableStream<Uint8Array>;
+  }
+
+  /**
+   * Writes bytes (from `offset`, `length` of them) or a string (in
+   * `encoding`) at `position`, or at the file position when it is null (an
+   * O_APPEND file always writes at its end).
+   */
+  write<B extends Uint8Array>(buffer: B, offset?: number | null, length?: number | null, position?: number | null): Promise<FileWriteResult<B>>;
+  write<B extends Uint8Array>(buffer: B, options?: WriteOptions): Promise<FileWriteResult<B>>;
+  write(text: string, position?: number | null, encoding?: BufferEncoding | null): Promise<FileWriteResult<string>>;
+  async write(buffer: unknown, offsetOrOptions?: unknown, length?: unknown, position?: unknown): Promise<FileWriteResult<Uint8Array | string>> {
+    const file = this.#open('write');
+    if (ArrayBuffer.isView(buffer) && buffer.byteLength === 0) return { bytesWritten: 0, buffer: buffer as Uint8Array };
+    const request = ArrayBuffer.isView(buffer)
+      ? bufferWriteRequest(buffer, offsetOrOptions, length, position)
+      : stringWriteRequest(buffer, offsetOrOptions, length);
+    const bytesWritten = await writeToFile(this.#context, file, request.bytes, request.position, 'write');
+    return { bytesWritten, buffer: buffer as Uint8Array | string };
+  }
+
+  /** Writes several buffers in turn, at `position` or the file position. */
+  async writev<B extends readonly ArrayBufferView[]>(buffers: B, position?: number | null): Promise<FileWritevResult<B>> {
+    const file = this.#open('writev');
+    const parts = checkBufferArray(buffers, 'buffers');
+    const total = parts.reduce((sum, part) => sum + part.length, 0);
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (const part of parts) {
+      joined.set(part, at);
+      at += part.length;
+    }
+    const bytesWritten = parts.length === 0 ? 0 : await writeToFile(this.#context, file, joined, positionOf(position), 'write');
+    return { bytesWritten, buffers };
+  }
+
+  /** Writes `data` (string, bytes or an iterable of them) from the file position. */
+  async writeFile(data: WriteFileData, options?: BufferEncoding | Omit<WriteFileOptions, 'mode' | 'flag'> | null): Promise<void> {
+    await writeFileToOpenFile(this.#context, this.#open('writeFile'), data, options);
+  }
+
+  /** The same as writeFile, as in Node: where the bytes go depends on how the file was opened. */
+  async appendFile(data: WriteFileData, options?: BufferEncoding | Omit<WriteFileOptions, 'mode' | 'flag'> | null): Promise<void> {
+    await writeFileToOpenFile(this.#context, this.#open('writeFile'), data, options);
+  }
+
+  /** Sets the file's size (`len` below 0 counts as 0, as in Node). */
+  async truncate(len: number = 0): Promise<void> {
+    const file = this.#open('ftruncate');
+    const length = Math.max(0, checkInteger(len, 'len'));
+    await truncateFile(this.#context, file, length, 'ftruncate');
+  }
+
+  /** Makes the file's data and metadata durable (fsync). */
+  async sync(): Promise<void> {
+    await syncInode(this.#context, this.#open('fsync').inode, false, 'fsync');
+  }
+
+  /** Makes the file's data durable (fdatasync). */
+  async datasync(): Promise<void> {
+    await syncInode(this.#context, this.#open('fdatasync').inode, true, 'fdatasync');
+  }
+
+  /** Changes the file's permission bits (fchmod). */
+  async chmod(mode: number | string): Promise<void> {
+    const file = this.#open('fchmod');
+    const bits = parseModeArgument(mode, 'mode');
+    await changeMode(this.#context, await this.#found(file), bits, new CallErrors('fchmod'));
+  }
+
+  /** Changes the file's owner and group (fchown); -1 keeps one. */
+  async chown(uid: number, gid: number): Promise<void> {
+    const file = this.#open('fchown');
+    checkInteger(uid, 'uid', -1, 2 ** 32 - 1);
+    checkInteger(gid, 'gid', -1, 2 ** 32 - 1);
+    await changeOwner(this.#context, await this.#found(file), uid, gid, new CallErrors('fchown'));
+  }
+
+  /** Sets the file's access and modification times (futimes): Dates, seconds or numeric strings. */
+  async utimes(atime: Date | number | string, mtime: Date | number | string): Promise<void> {
+    const file = this.#open('futimes');
+    const a = toUnixSeconds(atime, 'atime');
+    const m = toUnixSeconds(mtime, 'mtime');
+    await changeTimes(this.#context, await this.#found(file), a, m, new CallErrors('futime'));
+  }
+
+  /** The open inode and its current attributes, for the attribute calls. */
+  async #found(file: OpenFile<unknown>): Promise<FoundInode<unknown>> {
+    return { inode: file.inode, attributes: await this.#context.fs.getattr(file.inode) };
   }
 
   /** Closes the handle; later calls reject with EBADF, a second close resolves. */

@@ -44,19 +44,34 @@ export interface FileOperations<I> {
   /**
    * Reads up to `buffer.length` bytes at byte `pos` into `buffer` and returns
    * how many it read: fewer only at end of file (0 at or past it). Holes
-   * read as zeroes.
+   * read as zeroes. `flags` are the `O_*` flags of the open file the read
+   * comes through (`O_DIRECT` asks for direct I/O); absent for reads the
+   * adapter makes for itself.
    */
-  read(inode: I, pos: number, buffer: Uint8Array): Promise<number>;
+  read(inode: I, pos: number, buffer: Uint8Array, flags?: number): Promise<number>;
 
   /** Called when a file is opened, with the `O_*` flags (e.g. to count openers of an unlinked inode). */
   open?(inode: I, flags: number): Promise<void>;
   /** Called when the last handle of an open is closed. */
   release?(inode: I, flags: number): Promise<void>;
-  /** Writes `data` at byte `pos`, extending the file as needed; returns bytes written. */
-  write?(inode: I, pos: number, data: Uint8Array): Promise<number>;
+  /**
+   * Writes `data` at byte `pos`, extending the file as needed, and updates
+   * mtime and ctime (as the kernel's file_update_time does inside a
+   * filesystem's write path); returns bytes written (all of them unless an
+   * error such as ENOSPC cut the write short). `flags` are the `O_*` flags of
+   * the open file: `O_DIRECT` asks for direct I/O. The adapter has resolved
+   * `O_APPEND` to a position already, serializes writes and truncates of one
+   * inode, and calls `fsync` itself afterwards for `O_SYNC`/`O_DSYNC`.
+   * EFBIG past the largest file size.
+   */
+  write?(inode: I, pos: number, data: Uint8Array, flags?: number): Promise<number>;
   /** Makes the file's data (and, unless `datasync`, all its metadata) durable. */
   fsync?(inode: I, datasync: boolean): Promise<void>;
-  /** Sets the file size, zeroing a partial last block and freeing what lies past it. */
+  /**
+   * Sets the file size, zeroing a partial last block and freeing what lies
+   * past it, and updates mtime and ctime even when the size does not change
+   * (`O_TRUNC` and `ftruncate` do). EFBIG past the largest file size.
+   */
   truncate?(inode: I, size: number): Promise<void>;
   /** Allocates, zeroes, punches or shifts `[pos, pos + length)` (`FallocateFlag` bits in `mode`). */
   fallocate?(inode: I, pos: number, length: number, mode: number): Promise<void>;

@@ -4,9 +4,9 @@
 // calls together; each lives in the module of its concept (path-queries,
 // read-directory, open-file, read-file, file-handle, dir).
 //
-// Only the read side exists for now. The write side (writeFile, mkdir,
-// rename, …) will be added only when the filesystem implements the
-// operations it needs, so `'mkdir' in fsp` tells a caller what it can do.
+// The write side (writeFile, mkdir, rename, …, write-calls.ts) is added
+// only when the filesystem implements the operations it needs, so
+// `'mkdir' in fsp` tells a caller what it can do.
 import { throwIfAborted } from './argument-errors.js';
 import { callOptions } from './call-options.js';
 import { Dir } from './dir.js';
@@ -15,7 +15,7 @@ import { FileHandle } from './file-handle.js';
 import type { Filesystem } from './filesystem.js';
 import { constants } from './fs-constants.js';
 import { closeFile, openFile } from './open-file.js';
-import { parseFileMode, parseOpenFlags, type OpenFlags } from './open-flags.js';
+import { parseOpenFlags, type OpenFlags } from './open-flags.js';
 import { toPathArgument, type PathLike } from './path-argument.js';
 import { accessPath, readlinkPath, realpathOf, statPath, statfsOf } from './path-queries.js';
 import { listDirectory, openDirectory, type ListedEntry } from './read-directory.js';
@@ -24,6 +24,8 @@ import type { StatFs } from './stat-fs.js';
 import type { BigIntStats, Stats } from './stats.js';
 import { decodeBytes, type BufferEncoding } from './text-encoding.js';
 import { VfsContext, type FsPromisesOptions } from './vfs-context.js';
+import { writeCallsFor, type FsWriteCalls, type WriteCallsOf } from './write-calls.js';
+import { parseModeArgument } from './write-arguments.js';
 
 /** An `encoding` option that returns strings. */
 type StringEncoding = BufferEncoding | { encoding?: BufferEncoding | null } | null | undefined;
@@ -52,9 +54,10 @@ interface ReadFileOptions {
 }
 
 /**
- * The part of Node's `fs/promises` that {@link createFsPromises} provides.
- * Signatures follow `node:fs/promises`; byte results are `Uint8Array` (a
- * `Buffer` view where the platform has `Buffer`).
+ * The part of Node's `fs/promises` that {@link createFsPromises} provides:
+ * the read calls always, the write calls ({@link FsWriteCalls}) where the
+ * filesystem supports them. Signatures follow `node:fs/promises`; byte
+ * results are `Uint8Array` (a `Buffer` view where the platform has `Buffer`).
  *
  * @example
  * ```ts
@@ -62,7 +65,7 @@ interface ReadFileOptions {
  * const names = await fsp.readdir('/', { recursive: true });
  * ```
  */
-export interface FsPromises {
+export interface FsPromises extends Partial<FsWriteCalls> {
   readonly constants: typeof constants;
   access(path: PathLike, mode?: number): Promise<void>;
   stat(path: PathLike, options?: { bigint?: false }): Promise<Stats>;
@@ -94,6 +97,24 @@ export interface FsPromises {
   ): Promise<string>;
   readFile(path: PathLike | FileHandle, options?: BufferEncoding | ReadFileOptions | null): Promise<string | Uint8Array>;
 }
+
+/**
+ * An adapter with every write call, for filesystems known to be writable
+ * (or code that checked with `'mkdir' in fsp`).
+ *
+ * @example
+ * ```ts
+ * const fsp = createFsPromises(memoryFs) as WritableFsPromises;
+ * await fsp.writeFile('/a', 'x');
+ * ```
+ */
+export type WritableFsPromises = FsPromises & FsWriteCalls;
+
+/** What createFsPromises returns for a filesystem of type `F`: the read calls and the write calls `F` supports. */
+export type FsPromisesFor<F> = FsPromises & WriteCallsOf<F>;
+
+/** The inode handle type of a filesystem type. */
+type InodeOf<F> = F extends { readonly root: infer I } ? I : never;
 
 /** readdir: a whole listing, as names, relative paths or Dirents. */
 async function readdirOf<I>(context: VfsContext<I>, path: PathLike, options: unknown): Promise<unknown[]> {
@@ -143,7 +164,9 @@ async function readFileOf<I>(context: VfsContext<I>, path: PathLike | FileHandle
  * Exposes a filesystem as a subset of Node's `fs/promises`: `access`,
  * `stat`, `lstat`, `statfs`, `readlink`, `realpath`, `readdir` (with
  * `withFileTypes` and `recursive`), `opendir`, `open` (→ `FileHandle`),
- * `readFile` and `constants`. Functions are plain closures, so
+ * `readFile` and `constants`, plus the write calls the filesystem
+ * supports (`writeFile`, `mkdir`, `rename`, `rm`, `cp`, …; see
+ * {@link FsWriteCalls}). Functions are plain closures, so
  * `const { readFile } = fsp` works as with the Node module.
  *
  * @example
@@ -153,9 +176,9 @@ async function readFileOf<I>(context: VfsContext<I>, path: PathLike | FileHandle
  * for (const entry of await fsp.readdir('/', { withFileTypes: true })) console.log(entry.name, entry.isDirectory());
  * ```
  */
-export function createFsPromises<I>(filesystem: Filesystem<I>, options: FsPromisesOptions = {}): FsPromises {
-  const context = new VfsContext(filesystem, options);
-  return {
+export function createFsPromises<F extends Filesystem<InodeOf<F>>>(filesystem: F, options: FsPromisesOptions = {}): FsPromisesFor<F> {
+  const context = new VfsContext<InodeOf<F>>(filesystem, options);
+  const readCalls: FsPromises = {
     constants,
     access: (path: PathLike, mode?: number) => accessPath(context, path, mode),
     stat: ((path: PathLike, opts?: { bigint?: boolean }) => statPath(context, path, opts, true)) as FsPromises['stat'],
@@ -166,10 +189,12 @@ export function createFsPromises<I>(filesystem: Filesystem<I>, options: FsPromis
     readdir: ((path: PathLike, opts?: unknown) => readdirOf(context, path, opts)) as FsPromises['readdir'],
     opendir: ((path: PathLike, opts?: unknown) => opendirOf(context, path, opts)) as FsPromises['opendir'],
     open: async (path: PathLike, flags?: OpenFlags, mode?: number | string) => {
+      toPathArgument(path);
       const bits = parseOpenFlags(flags, 'r');
-      parseFileMode(mode, 0o666);
-      return new FileHandle(context as VfsContext<unknown>, await openFile(context, path, bits));
+      const permissions = parseModeArgument(mode, 'mode', 0o666);
+      return new FileHandle(context as VfsContext<unknown>, await openFile(context, path, bits, permissions));
     },
     readFile: ((path: PathLike | FileHandle, opts?: unknown) => readFileOf(context, path, opts)) as FsPromises['readFile'],
   };
+  return Object.assign(readCalls, writeCallsFor(context)) as FsPromisesFor<F>;
 }

@@ -109,7 +109,15 @@ export interface XattrSetOptions {
  * Errors are `FsError`s; `EUCLEAN` (`CorruptFilesystemError`) for corrupt
  * metadata. The filesystem checks what only it can know (`ENOTEMPTY`,
  * `ENOSPC`, `EMLINK`); the adapter checks types, existence and permissions
- * before calling.
+ * before calling, for Node's error order and wording, but does not hold the
+ * filesystem's locks: between its checks and the call another call may have
+ * added or removed the name, so the write side re-checks under its own locks
+ * and answers `EEXIST`/`ENOENT`/`ENOTEMPTY` (the adapter adds the path).
+ *
+ * Times: the write side updates what Linux updates — mtime and ctime of a
+ * directory whose entries change, ctime of an inode whose link count
+ * changes or that is renamed — with the time of `init.timeNs` when it has
+ * one, else its own clock.
  *
  * @example
  * ```ts
@@ -147,7 +155,13 @@ export interface InodeOperations<I> {
   unlink?(dir: I, name: Uint8Array): Promise<void>;
   /** Removes the empty directory `name` from `dir` (`ENOTEMPTY` otherwise). */
   rmdir?(dir: I, name: Uint8Array): Promise<void>;
-  /** Moves an entry, replacing the target with POSIX rules and updating `..` of a moved directory. */
+  /**
+   * Moves an entry, replacing the target with POSIX rules and updating `..`
+   * of a moved directory. The adapter has checked the types of both
+   * entries, that a directory is not moved into itself, and that source and
+   * target are not the same inode; the filesystem answers ENOTEMPTY for a
+   * non-empty target directory.
+   */
   rename?(oldDir: I, oldName: Uint8Array, newDir: I, newName: Uint8Array, options?: RenameOptions): Promise<void>;
   /** Changes permissions, owner or times (chmod, chown, utimes). */
   setattr?(inode: I, changes: AttributeChanges): Promise<void>;

@@ -22,11 +22,11 @@ export interface OpenFile<I> {
   readonly flags: number;
   /** The path it was opened by, as given (for messages). */
   readonly path: string;
-  /** The file position (`f_pos`) for reads without an explicit position. */
+  /** The file position (`f_pos`) for reads and writes without an explicit position. */
   position: number;
   /**
-   * Serializes reads that use and advance `position`, as Linux's `f_pos_lock`
-   * does, so concurrent `read()` calls on one handle never read the same bytes.
+   * Serializes reads and writes that use and advance `position`, as Linux's `f_pos_lock`
+   * does, so concurrent calls on one handle never read or write the same bytes.
    */
   readonly positionLock: Mutex;
 }

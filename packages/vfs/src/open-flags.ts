@@ -117,3 +117,16 @@ export function parseFileMode(mode: unknown, fallback: number): number {
     `The argument 'mode' must be a 32-bit unsigned integer or an octal string. Received ${shown}`,
   );
 }
+
+/**
+ * True when `flags` grant writing (`O_WRONLY` or `O_RDWR`).
+ *
+ * @example
+ * ```ts
+ * opensForWriting(parseOpenFlags('a')); // true
+ * ```
+ */
+export function opensForWriting(flags: number): boolean {
+  const access = flags & 3;
+  return access === O_WRONLY || access === O_RDWR;
+}

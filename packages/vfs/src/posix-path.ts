@@ -43,3 +43,49 @@ export function joinPath(...parts: string[]): string {
   const joined = parts.filter((part) => part.length > 0).join('/');
   return joined === '' ? '.' : normalizePath(joined);
 }
+
+/**
+ * Node's `path.posix.dirname`.
+ *
+ * @example
+ * ```ts
+ * dirnamePath('/a/b/'); // '/a'
+ * ```
+ */
+export function dirnamePath(path: string): string {
+  if (path === '') return '.';
+  const hasRoot = path.startsWith('/');
+  let end = -1;
+  let sawName = false;
+  // Scan back over trailing slashes, then the last name, to the slash before it.
+  for (let i = path.length - 1; i >= 1; i--) {
+    if (path[i] !== '/') sawName = true;
+    else if (sawName) {
+      end = i;
+      break;
+    }
+  }
+  if (end === -1) return hasRoot ? '/' : '.';
+  if (hasRoot && end === 1) return '//';
+  return path.slice(0, end);
+}
+
+/**
+ * Node's `path.posix.resolve` with `cwd` as the working directory: the
+ * absolute, normalized path, without a trailing slash.
+ *
+ * @example
+ * ```ts
+ * resolvePathText('/home/me', 'a/../b/'); // '/home/me/b'
+ * ```
+ */
+export function resolvePathText(cwd: string, ...parts: string[]): string {
+  let resolved = '';
+  for (let i = parts.length - 1; i >= -1 && !resolved.startsWith('/'); i--) {
+    const part = i >= 0 ? parts[i]! : cwd;
+    if (part.length === 0) continue;
+    resolved = resolved === '' ? part : `${part}/${resolved}`;
+  }
+  const normalized = normalizePath(resolved);
+  return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
+}

@@ -135,3 +135,79 @@ export function decodeBytes(bytes: Uint8Array, encoding: BufferEncoding | Canoni
       return utf8Decoder.decode(bytes);
   }
 }
+
+const BASE64_VALUES: ReadonlyMap<string, number> = new Map([
+  ...[...BASE64].map((c, i) => [c, i] as const),
+  ['-', 62],
+  ['_', 63],
+]);
+
+function decodeHex(text: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i + 1 < text.length; i += 2) {
+    const pair = text.slice(i, i + 2);
+    if (!/^[0-9a-fA-F]{2}$/.test(pair)) break; // Buffer.from stops at the first pair that is not hex
+    out.push(Number.parseInt(pair, 16));
+  }
+  return Uint8Array.from(out);
+}
+
+function decodeBase64(text: string): Uint8Array {
+  const values: number[] = [];
+  for (const c of text) {
+    if (c === '=') break;
+    const value = BASE64_VALUES.get(c);
+    if (value !== undefined) values.push(value); // whitespace and other characters are skipped, as by Buffer.from
+  }
+  const out = new Uint8Array(Math.floor((values.length * 6) / 8));
+  let bits = 0;
+  let acc = 0;
+  let at = 0;
+  for (const value of values) {
+    acc = (acc << 6) | value;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+const utf8Encoder = new TextEncoder();
+
+/**
+ * Encodes a string to bytes in a Buffer encoding, as Node's
+ * `Buffer.from(text, encoding)` does (so writeFile writes the same bytes).
+ *
+ * @example
+ * ```ts
+ * encodeText('6869', 'hex'); // Uint8Array [0x68, 0x69]
+ * ```
+ */
+export function encodeText(text: string, encoding: BufferEncoding | CanonicalEncoding | undefined): Uint8Array {
+  switch (encoding === undefined ? 'utf8' : checkEncoding(encoding)) {
+    case 'latin1':
+    case 'ascii': {
+      const out = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
+      return out;
+    }
+    case 'utf16le': {
+      const out = new Uint8Array(text.length * 2);
+      for (let i = 0; i < text.length; i++) {
+        const unit = text.charCodeAt(i);
+        out[2 * i] = unit & 0xff;
+        out[2 * i + 1] = unit >>> 8;
+      }
+      return out;
+    }
+    case 'hex':
+      return decodeHex(text);
+    case 'base64':
+    case 'base64url':
+      return decodeBase64(text);
+    default:
+      return utf8Encoder.encode(text);
+  }
+}

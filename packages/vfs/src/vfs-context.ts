@@ -4,6 +4,7 @@
 import { ArgumentTypeError } from './argument-errors.js';
 import { platformWrapBytes, type WrapBytes } from './byte-results.js';
 import type { Filesystem } from './filesystem.js';
+import { InodeLocks } from './inode-locks.js';
 import { OpenFileTable } from './open-file-table.js';
 import type { PathLike } from './path-argument.js';
 import { resolveParent, resolvePath, type ResolvedParent, type ResolvedPath } from './path-resolver.js';
@@ -32,6 +33,20 @@ export interface FsPromisesOptions {
    * node:fs), else as plain `Uint8Array`.
    */
   wrapBytes?: WrapBytes;
+  /**
+   * Permission bits cleared from every inode the adapter creates (the
+   * process umask). Default 0o022, the usual umask of a login shell.
+   */
+  umask?: number;
+  /** The clock for new inodes and changed times, in ns since the epoch. Default `Date.now()`. */
+  now?: () => bigint;
+}
+
+const NS_PER_MS = 1_000_000n;
+
+/** Nanoseconds since the epoch from the platform clock (millisecond resolution). */
+function platformNow(): bigint {
+  return BigInt(Date.now()) * NS_PER_MS;
 }
 
 /** The shared state of one adapter. */
@@ -40,6 +55,10 @@ export class VfsContext<I> {
   readonly cwd: string;
   readonly credentials: Credentials;
   readonly wrapBytes: WrapBytes;
+  readonly umask: number;
+  readonly now: () => bigint;
+  /** Serializes writes and truncates per inode. */
+  readonly inodeLocks = new InodeLocks<I>();
 
   constructor(
     readonly fs: Filesystem<I>,
@@ -52,6 +71,12 @@ export class VfsContext<I> {
     this.cwd = cwd;
     this.credentials = options.credentials ?? ROOT_CREDENTIALS;
     this.wrapBytes = options.wrapBytes ?? platformWrapBytes();
+    const umask = options.umask ?? 0o022;
+    if (!Number.isInteger(umask) || umask < 0 || umask > 0o777) {
+      throw new ArgumentTypeError('ERR_INVALID_ARG_VALUE', `The option 'umask' must be an integer from 0 to 0o777. Received ${String(umask)}`);
+    }
+    this.umask = umask;
+    this.now = options.now ?? platformNow;
     this.files = new OpenFileTable<I>(options.maxOpenFiles === undefined ? {} : { maxOpenFiles: options.maxOpenFiles });
   }
 

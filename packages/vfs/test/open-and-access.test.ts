@@ -1,5 +1,5 @@
 // open() and access() rules: read-only filesystems (EROFS before permission
-// bits), write opens before the write side exists (EOPNOTSUPP), types that
+// bits), write opens on a filesystem without write operations (EOPNOTSUPP), types that
 // cannot be opened (ELOOP, EISDIR, ENOTDIR, ENXIO), O_CREAT/O_EXCL, and
 // permission checks for non-root credentials.
 import { describe, expect, it } from 'vitest';
@@ -64,7 +64,7 @@ describe('access', () => {
 
 describe('open', () => {
   const readOnly = createFsPromises(sampleTree({ readOnly: true }));
-  const writable = createFsPromises(sampleTree());
+  const withoutWrites = createFsPromises(sampleTree({ writable: false }));
 
   it.each([
     ['/file.txt', 'r', 'ok', 'ok'],
@@ -85,9 +85,9 @@ describe('open', () => {
     ['/dev-c', 'r', 'ENXIO', 'ENXIO'],
     ['/fifo', 'r', 'ENXIO', 'ENXIO'],
     ['/sock', 'r', 'ENXIO', 'ENXIO'],
-  ])('%s with %j: %s read-only, %s writable', async (path, flags, onReadOnly, onWritable) => {
+  ])('%s with %j: %s read-only, %s without write operations', async (path, flags, onReadOnly, onWritable) => {
     expect(await codeOf(readOnly.open(path, flags))).toBe(onReadOnly);
-    expect(await codeOf(writable.open(path, flags))).toBe(onWritable);
+    expect(await codeOf(withoutWrites.open(path, flags))).toBe(onWritable);
   });
 
   it.each([

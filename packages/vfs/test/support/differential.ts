@@ -135,12 +135,10 @@ async function copyEntry(memory: MemoryFs, root: string, path: string, seen: Map
     dev: Number(stats.dev),
     blocks: Number(stats.blocks),
     blksize: Number(stats.blksize),
-    atimeNs: stats.atimeNs,
-    mtimeNs: stats.mtimeNs,
-    ctimeNs: stats.ctimeNs,
-    birthtimeNs: stats.birthtimeNs,
     ...(stats.isDirectory() ? { size: Number(stats.size) } : {}),
   };
+  // Times are the inode's own, so the write side can change them.
+  Object.assign(inode, { atimeNs: stats.atimeNs, mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs, birthtimeNs: stats.birthtimeNs });
 }
 
 const STAT_PREDICATES = ['isFile', 'isDirectory', 'isSymbolicLink', 'isBlockDevice', 'isCharacterDevice', 'isFIFO', 'isSocket'] as const;
@@ -152,8 +150,8 @@ export function view(value: unknown): unknown {
   if (value instanceof Date) return { date: value.getTime() };
   if (Array.isArray(value)) return value.map(view);
   if (value instanceof Error) {
-    const { code, syscall, path } = value as NodeJS.ErrnoException;
-    return { error: { code, syscall, path, message: value.message } };
+    const { code, syscall, path, dest, errno } = value as NodeJS.ErrnoException & { dest?: string };
+    return { error: { code, syscall, path, dest, errno, message: value.message, name: value.name === 'SystemError' ? value.name : undefined } };
   }
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};

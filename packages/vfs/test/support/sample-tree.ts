@@ -13,7 +13,7 @@ import { MemoryFs } from './memory-fs.js';
  *   dev-c (char 1:3), fifo, sock
  *   private/ (0700, uid 0)  secret
  */
-export function sampleTree(options: { readOnly?: boolean } = {}): MemoryFs {
+export function sampleTree(options: { readOnly?: boolean; writable?: boolean } = {}): MemoryFs {
   const fs = new MemoryFs(options);
   fs.addDirectory('a');
   fs.addDirectory('a/b');
