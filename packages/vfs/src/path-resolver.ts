@@ -75,6 +75,13 @@ export interface ResolveOptions {
    * longer paths component by component; the adapter's realpath turns this off.
    */
   checkPathLength?: boolean;
+  /**
+   * resolveParent only: leave the last component's length unchecked, for a
+   * caller that must look something else up first (rename looks up its
+   * source before the kernel's lookup of the target says `ENAMETOOLONG`).
+   * The caller then compares it with `NAME_MAX` itself. Default false.
+   */
+  deferNameLength?: boolean;
 }
 
 /**
@@ -317,7 +324,7 @@ export async function resolveParent<I>(
     walk.checkSearchable();
     const { name } = component;
     const kind = isDot(name) ? 'dot' : isDotDot(name) ? 'dotdot' : 'normal';
-    if (kind === 'normal' && name.length > NAME_MAX) throw walk.fail('ENAMETOOLONG');
+    if (kind === 'normal' && options.deferNameLength !== true && name.length > NAME_MAX) throw walk.fail('ENAMETOOLONG');
     return { parent: walk.top, steps: walk.stack, name, kind, trailingSlash: parsed.trailingSlash };
   }
   return { parent: walk.top, steps: walk.stack, name: EMPTY, kind: 'root', trailingSlash: false };

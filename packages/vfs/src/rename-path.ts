@@ -13,7 +13,7 @@
 import { isDirectoryMode } from './file-mode.js';
 import { lookupChild, requireOperation } from './name-creation.js';
 import { deletionRefusal } from './name-removal.js';
-import { namesEqual } from './name-bytes.js';
+import { NAME_MAX, namesEqual } from './name-bytes.js';
 import { CallErrors } from './node-error.js';
 import { toPathArgument, type PathLike } from './path-argument.js';
 import type { PathStep } from './path-resolver.js';
@@ -45,12 +45,16 @@ function indexOnChain(steps: readonly PathStep<unknown>[], ino: number): number 
 export async function renamePath<I>(context: VfsContext<I>, oldPath: PathLike, newPath: PathLike): Promise<void> {
   const errors = new CallErrors('rename', toPathArgument(oldPath, 'oldPath').display, toPathArgument(newPath, 'newPath').display);
   const rename = requireOperation(context.fs, 'rename', errors);
-  const from = await errors.guard(() => context.resolveParent(oldPath, 'rename'));
-  const to = await errors.guard(() => context.resolveParent(newPath, 'rename'));
+  // Name lengths are checked where the kernel's lookups would fail: the
+  // source's first, and the target's only once the source exists.
+  const from = await errors.guard(() => context.resolveParent(oldPath, 'rename', true));
+  const to = await errors.guard(() => context.resolveParent(newPath, 'rename', true));
   if (from.kind !== 'normal' || to.kind !== 'normal') throw errors.fail('EBUSY');
   if (context.fs.readOnly) throw errors.fail('EROFS');
+  if (from.name.length > NAME_MAX) throw errors.fail('ENAMETOOLONG');
   const source = await errors.guard(() => lookupChild(context.fs, from.parent.inode, from.name));
   if (source === undefined) throw errors.fail('ENOENT');
+  if (to.name.length > NAME_MAX) throw errors.fail('ENAMETOOLONG');
   const target = await errors.guard(() => lookupChild(context.fs, to.parent.inode, to.name));
   const sourceIsDirectory = isDirectoryMode(source.attributes.mode);
   if (!sourceIsDirectory && (from.trailingSlash || to.trailingSlash)) throw errors.fail('ENOTDIR');

@@ -88,8 +88,8 @@ export class VfsContext<I> {
   }
 
   /** Resolves all but the last component of a path. */
-  resolveParent(path: PathLike, syscall: string): Promise<ResolvedParent<I>> {
-    return resolveParent(this.fs, path, { cwd: this.cwd, credentials: this.credentials, syscall });
+  resolveParent(path: PathLike, syscall: string, deferNameLength = false): Promise<ResolvedParent<I>> {
+    return resolveParent(this.fs, path, { cwd: this.cwd, credentials: this.credentials, syscall, deferNameLength });
   }
 
   /** Bytes as a string in the call's encoding, or as bytes for `'buffer'` (copied: never the filesystem's memory). */

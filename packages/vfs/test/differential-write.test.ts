@@ -238,6 +238,10 @@ const SCENARIOS: Record<string, Scenario> = {
     await step(() => api.rename(`${r}/dir/empty-sub`, r));
     await step(() => api.rename(`${r}/hard`, `${r}/hard`));
     await step(() => api.rename(`${r}/missing`, `${r}/x`));
+    // Name lengths fail where the kernel's lookups do: source first, target only once the source exists.
+    await step(() => api.rename(`${r}/missing`, `${r}/${'n'.repeat(256)}`));
+    await step(() => api.rename(`${r}/${'o'.repeat(256)}`, `${r}/x`));
+    await step(() => api.rename(`${r}/hard`, `${r}/${'n'.repeat(256)}`));
     await step(() => api.rename(`${r}/ro.txt/`, `${r}/x`));
     await step(() => api.rename(`${r}/ro.txt`, `${r}/x/`));
     await step(() => api.rename(`${r}/dir/.`, `${r}/x`));
