@@ -169,9 +169,14 @@ export class AddressSpace<I = unknown> implements CacheCoherency, CacheRangeProb
   async truncate(size: number): Promise<void> {
     checkOffset(size, 'size', 'truncate');
     const old = this.isize;
-    this.isize = size;
-    if (size < old) await truncatePagecache(this as AddressSpace<unknown>, size);
-    else await pagecacheIsizeExtended(this as AddressSpace<unknown>, old, size);
+    if (size < old) {
+      this.isize = size;
+      await truncatePagecache(this as AddressSpace<unknown>, size);
+    } else {
+      // Zero what lies past the old EOF first: once the size moves it is file data (BUF-18).
+      await pagecacheIsizeExtended(this as AddressSpace<unknown>, old, size);
+      this.isize = size;
+    }
   }
 
   /** The cached folio holding file byte `pos`, marking it referenced. */

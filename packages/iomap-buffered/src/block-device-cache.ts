@@ -12,7 +12,7 @@ import { FsError, IomapType, checkOffset, checkRange, type BlockDevice, type Iom
 import type { AddressSpace } from './address-space.js';
 import { bufferedRead } from './buffered-read.js';
 import type { Folio } from './folio.js';
-import { uptodateFolio } from './folio-fill.js';
+import { readFolios } from './read.js';
 import type { PageCache } from './page-cache.js';
 import { bufferedWrite } from './write.js';
 
@@ -150,9 +150,26 @@ export class BlockDeviceCache {
     checkOffset(block, 'block', 'getBlock');
     const pos = block * this.blockSize;
     this.checkAccess(pos, this.blockSize, 'getBlock');
-    let folio = await uptodateFolio(this.mapping as AddressSpace<unknown>, pos);
-    while (folio.owner !== this.mapping) folio = await uptodateFolio(this.mapping as AddressSpace<unknown>, pos); // evicted meanwhile
-    folio.pins++;
+    const mapping = this.mapping as AddressSpace<unknown>;
+    let folio = mapping.lookup(pos);
+    if (folio?.uptodate === true) {
+      folio.pins++;
+    } else {
+      // Pinned before the read is awaited: under a tiny budget an unpinned
+      // folio could be evicted before its reader resumed, again and again
+      // (a livelock found with a 64 KiB cache on a memory device).
+      folio = await mapping.grabFolio(pos, this.blockSize); // locked
+      folio.pins++;
+      if (folio.uptodate) {
+        folio.lock.unlock();
+      } else {
+        const err = (await readFolios(mapping, [folio])).get(folio); // unlocks at the end
+        if (err !== undefined || !folio.uptodate) {
+          folio.pins--;
+          throw err ?? new FsError('EIO', `block ${block} could not be read`, { syscall: 'read' });
+        }
+      }
+    }
     const off = pos - folio.pos;
     return new CachedBlock(block, folio.data.subarray(off, off + this.blockSize), folio, off);
   }

@@ -60,28 +60,27 @@ export class FolioState {
 
   /** Marks blocks `[first, end)` uptodate. */
   setUptodate(first: number, end: number): void {
-    for (let b = first; b < end; b++) if (this.set(b)) this.uptodateCount++;
+    this.uptodateCount += this.setBits(first, end);
   }
 
   /** Clears the uptodate bits of blocks `[first, end)`. */
   clearUptodate(first: number, end: number): void {
-    for (let b = first; b < end; b++) if (this.clear(b)) this.uptodateCount--;
+    this.uptodateCount -= this.clearBits(first, end);
   }
 
   /** Marks blocks `[first, end)` dirty. */
   setDirty(first: number, end: number): void {
-    for (let b = first; b < end; b++) if (this.set(this.blocks + b)) this.dirtyCount++;
+    this.dirtyCount += this.setBits(this.blocks + first, this.blocks + end);
   }
 
   /** Clears the dirty bits of blocks `[first, end)`. */
   clearDirty(first: number, end: number): void {
-    for (let b = first; b < end; b++) if (this.clear(this.blocks + b)) this.dirtyCount--;
+    this.dirtyCount -= this.clearBits(this.blocks + first, this.blocks + end);
   }
 
   /** Whether every block of `[first, end)` is uptodate. */
   rangeUptodate(first: number, end: number): boolean {
-    for (let b = first; b < end; b++) if (!this.test(b)) return false;
-    return true;
+    return first >= end || this.findBit(first, end, false) === end;
   }
 
   /**
@@ -89,35 +88,84 @@ export class FolioState {
    * `end`, as `[start, stop)`, or undefined when there is none (BUF-34).
    */
   nextDirtyRun(from: number, end: number): [number, number] | undefined {
-    let start = from;
-    while (start < end && !this.isDirty(start)) start++;
+    const n = this.blocks;
+    if (from >= end) return undefined;
+    const start = this.findBit(n + from, n + end, true) - n;
     if (start >= end) return undefined;
-    let stop = start + 1;
-    while (stop < end && this.isDirty(stop)) stop++;
-    return [start, stop];
+    return [start, this.findBit(n + start, n + end, false) - n];
   }
 
   private test(bit: number): boolean {
     return ((this.bits[bit >>> 5] as number) & (1 << (bit & 31))) !== 0;
   }
 
-  /** Sets a bit; returns whether it changed. */
-  private set(bit: number): boolean {
-    const word = bit >>> 5;
-    const mask = 1 << (bit & 31);
-    const old = this.bits[word] as number;
-    if (old & mask) return false;
-    this.bits[word] = old | mask;
-    return true;
+  // Range operations work a 32-bit word at a time: a 1 MiB folio of 4 KiB
+  // blocks is 256 blocks, and streaming writes set, test and clear all of
+  // them for every folio (bit-by-bit loops showed in the write profile).
+
+  /** Sets bits `[from, to)`; returns how many were clear before. */
+  private setBits(from: number, to: number): number {
+    let changed = 0;
+    for (let bit = from; bit < to; ) {
+      const n = Math.min(32 - (bit & 31), to - bit);
+      const mask = wordMask(bit & 31, n);
+      const word = bit >>> 5;
+      const old = this.bits[word] as number;
+      const added = ~old & mask;
+      if (added !== 0) {
+        changed += popcount(added);
+        this.bits[word] = old | mask;
+      }
+      bit += n;
+    }
+    return changed;
   }
 
-  /** Clears a bit; returns whether it changed. */
-  private clear(bit: number): boolean {
-    const word = bit >>> 5;
-    const mask = 1 << (bit & 31);
-    const old = this.bits[word] as number;
-    if (!(old & mask)) return false;
-    this.bits[word] = old & ~mask;
-    return true;
+  /** Clears bits `[from, to)`; returns how many were set before. */
+  private clearBits(from: number, to: number): number {
+    let changed = 0;
+    for (let bit = from; bit < to; ) {
+      const n = Math.min(32 - (bit & 31), to - bit);
+      const mask = wordMask(bit & 31, n);
+      const word = bit >>> 5;
+      const old = this.bits[word] as number;
+      const removed = old & mask;
+      if (removed !== 0) {
+        changed += popcount(removed);
+        this.bits[word] = old & ~mask;
+      }
+      bit += n;
+    }
+    return changed;
   }
+
+  /** The first bit in `[from, to)` equal to `value`, or `to` when there is none. */
+  private findBit(from: number, to: number, value: boolean): number {
+    for (let bit = from; bit < to; ) {
+      const lo = bit & 31;
+      const n = Math.min(32 - lo, to - bit);
+      const word = this.bits[bit >>> 5] as number;
+      const hits = (value ? word : ~word) & wordMask(lo, n);
+      if (hits !== 0) return bit - lo + lowestBit(hits);
+      bit += n;
+    }
+    return to;
+  }
+}
+
+/** `n` one bits from bit `lo` of a 32-bit word (lo + n <= 32). */
+function wordMask(lo: number, n: number): number {
+  return n === 32 ? -1 : ((1 << n) - 1) << lo;
+}
+
+/** Number of one bits of a 32-bit word. */
+function popcount(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** Index of the lowest one bit of a non-zero 32-bit word. */
+function lowestBit(x: number): number {
+  return 31 - Math.clz32(x & -x);
 }

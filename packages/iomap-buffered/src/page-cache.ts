@@ -4,7 +4,14 @@
 // writeback instead of growing memory without bound).
 //
 // There is no background timer: data is written back when memory or the
-// dirty limit require it, on fsync/writeAndWaitRange, and on syncAll().
+// dirty limits require it, on fsync/writeAndWaitRange, and on syncAll().
+// Two dirty limits, as in Linux (dirty_background_ratio, dirty_ratio):
+//
+//   dirty bytes  > background limit -> the writer starts writeback and goes on copying
+//   dirty + writeback > dirty limit -> the writer waits for writeback (throttling)
+//
+// so the device is already busy writing while the writer fills the cache,
+// instead of idling until the writer hits the dirty limit and stalls.
 //
 // Memory is reserved before folios are created, so concurrent allocations
 // cannot jointly overshoot the budget: an allocation waits for eviction,
@@ -32,6 +39,13 @@ export interface PageCacheOptions {
   budget?: number;
   /** Fraction of the budget that may be dirty or under writeback before writers wait. Default 0.5. */
   dirtyRatio?: number;
+  /**
+   * Fraction of the budget of dirty data at which a writer starts writeback
+   * without waiting for it (Linux's dirty_background_ratio). At most
+   * `dirtyRatio`; equal to it, writeback starts only when writers are
+   * throttled. Default `dirtyRatio / 2`.
+   */
+  dirtyBackgroundRatio?: number;
   /** Largest readahead window in bytes. Default 1 MiB, at most a quarter of the budget. */
   maxReadahead?: number;
   /** Largest device request built by reads and writeback, in bytes. Default 8 MiB. */
@@ -72,6 +86,8 @@ export interface PageCacheStats {
   maxOvershoot: number;
   /** Times a writer waited for writeback (dirty throttling). */
   throttled: number;
+  /** Times a writer started writeback past the background limit without waiting. */
+  backgroundWriteback: number;
   /** Bytes read straight from the device into callers' buffers, bypassing the cache (uncached reads). */
   uncachedRead: number;
 }
@@ -95,6 +111,8 @@ export class PageCache {
   readonly budget: number;
   /** Dirty + writeback bytes above which writers are throttled. */
   readonly dirtyLimit: number;
+  /** Dirty bytes above which writers start writeback without waiting (see {@link PageCacheOptions.dirtyBackgroundRatio}). */
+  readonly backgroundDirtyLimit: number;
   readonly maxReadahead: number;
   readonly maxIoSize: number;
   /** See {@link PageCacheOptions.uncachedReadMin}. */
@@ -107,6 +125,7 @@ export class PageCache {
   private evictions = 0;
   private overshoot = 0;
   private throttled = 0;
+  private backgroundStarts = 0;
   private uncachedReadBytes = 0;
   /** CLOCK ring: iteration order is the hand; scanned folios move to the tail. */
   private readonly clock = new Set<Folio>();
@@ -126,6 +145,11 @@ export class PageCache {
     const ratio = options.dirtyRatio ?? 0.5;
     if (!(ratio > 0 && ratio <= 1)) throw new FsError('EINVAL', `dirtyRatio must be in (0, 1], got ${ratio}`);
     this.dirtyLimit = Math.max(1, Math.floor(this.budget * ratio));
+    const background = options.dirtyBackgroundRatio ?? ratio / 2;
+    if (!(background > 0 && background <= ratio)) {
+      throw new FsError('EINVAL', `dirtyBackgroundRatio must be in (0, dirtyRatio = ${ratio}], got ${background}`);
+    }
+    this.backgroundDirtyLimit = Math.max(1, Math.floor(this.budget * background));
     const ra = Math.min(options.maxReadahead ?? 1 << 20, Math.floor(this.budget / 4));
     this.maxReadahead = Math.max(PAGE_SIZE, Math.floor(ra / PAGE_SIZE) * PAGE_SIZE);
     this.maxIoSize = options.maxIoSize ?? 8 << 20;
@@ -152,6 +176,7 @@ export class PageCache {
       evictions: this.evictions,
       maxOvershoot: this.overshoot,
       throttled: this.throttled,
+      backgroundWriteback: this.backgroundStarts,
       uncachedRead: this.uncachedReadBytes,
     };
   }
@@ -164,6 +189,25 @@ export class PageCache {
   /** Whether writers should wait for writeback now. */
   get overDirtyLimit(): boolean {
     return this.dirtyBytes + this.writebackBytes > this.dirtyLimit;
+  }
+
+  /** Whether a writer should start background writeback now: dirty bytes past the background limit and no flush running. */
+  get overBackgroundLimit(): boolean {
+    return this.dirtyBytes > this.backgroundDirtyLimit && this.flushing === undefined;
+  }
+
+  /**
+   * A writer's per-step dirty check (BUF-12), without waiting: past the
+   * background limit it starts writeback of the oldest dirty data — every
+   * dirty byte, in ioends of up to `maxIoSize` — and returns at once. The
+   * writer then copies its next steps while the device writes. Call
+   * {@link balanceDirty} instead when {@link overDirtyLimit} says so.
+   */
+  startBackgroundWriteback(): void {
+    if (!this.overBackgroundLimit) return;
+    this.backgroundStarts++;
+    // writebackPass records errors on the address spaces (fsync reports them); nothing to handle here.
+    this.flush(this.dirtyBytes).catch(() => undefined);
   }
 
   /** Internal: a folio entered the cache. */

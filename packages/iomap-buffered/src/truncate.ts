@@ -7,6 +7,7 @@
 import { FsError, PAGE_SIZE } from '@iomap/core';
 import type { AddressSpace } from './address-space.js';
 import type { Folio } from './folio.js';
+import { splitFolioForRemoval } from './folio-split.js';
 
 /** Locks `folio` and waits for its writeback; false (unlocked) when it left the mapping meanwhile. */
 async function lockForRemoval(mapping: AddressSpace<unknown>, folio: Folio): Promise<boolean> {
@@ -25,8 +26,10 @@ function pageSpan(start: number, end: number): [number, number] {
 
 /**
  * Drops cached bytes `[start, end)`: folios wholly inside are removed (their
- * dirty data discarded), the parts of straddling folios are zeroed in memory
- * (the kernel's truncate_pagecache_range). Used for truncate, hole punching
+ * dirty data discarded); a large folio straddling an edge is split so that
+ * its pages inside the range leave the cache too, and the rest of the range
+ * in the remaining folios is zeroed in memory (the kernel's
+ * truncate_pagecache_range). Used for truncate, hole punching
  * and the cleanup of failed writes (BUF-19). Caller holds the inode lock.
  *
  * @example
@@ -43,7 +46,10 @@ export async function truncatePagecacheRange(mapping: AddressSpace<unknown>, sta
         folio.invalidate();
         mapping.deleteFolio(folio);
       } else {
-        folio.zero(Math.max(start, folio.pos) - folio.pos, Math.min(end, folio.end) - folio.pos);
+        // A large folio the range cuts through is split, so what lies inside the range leaves memory.
+        for (const part of splitFolioForRemoval(mapping, folio, start, end) ?? [folio]) {
+          part.zero(Math.max(start, part.pos) - part.pos, Math.min(end, part.end) - part.pos);
+        }
       }
     } finally {
       folio.lock.unlock();

@@ -32,7 +32,11 @@ async function unshareIter(it: IomapIter<unknown>, mapping: AddressSpace<unknown
     return;
   }
   while (it.iomapLength() > 0) {
-    if (!mapping.noFsReclaim && mapping.cache.overDirtyLimit) await mapping.cache.balanceDirty();
+    if (!mapping.noFsReclaim) {
+      const cache = mapping.cache;
+      if (cache.overDirtyLimit) await cache.balanceDirty();
+      else cache.startBackgroundWriteback();
+    }
     const pos = it.pos;
     const step = await writeBegin(it, mapping, pos, it.iomapLength());
     if (step === undefined) return; // stale

@@ -1,12 +1,13 @@
 // bufferedWrite (BUF-11 … BUF-20, BUF-22): copy bytes into the page cache
 // through iomap mappings with op WRITE (+NOWAIT, +DONTCACHE).
 //
-// Per mapping the body takes steps of at most one folio (BUF-12): throttle
-// if the cache is over its dirty limit → write begin (lock, revalidate,
-// RMW/zero partial blocks) → copy → write end (credit, mark dirty) → raise
-// the in-core size before unlocking (BUF-18) → put the folio. A step
-// credited nothing drops the page cache it instantiated beyond EOF
-// (BUF-19), halves the chunk and retries with what could be copied.
+// Per mapping the body takes steps of at most one folio (BUF-12): zero the
+// gap after the old EOF when writing past it → start background writeback
+// or throttle → write begin (lock, revalidate, RMW/zero partial blocks) →
+// copy → write end (credit, mark dirty) → raise the in-core size before
+// unlocking (BUF-18) → put the folio. A step credited nothing drops the
+// page cache it instantiated beyond EOF (BUF-19), halves the chunk and
+// retries with what could be copied.
 import { FsError, IomapFlags, IomapIter, IomapOp, PAGE_SIZE, checkRange, iomapProcess } from '@iomap/core';
 import type { AddressSpace } from './address-space.js';
 import { pagecacheIsizeExtended, truncatePagecacheRange } from './truncate.js';
@@ -80,7 +81,15 @@ async function writeIter(it: IomapIter<unknown>, ctx: WriteContext): Promise<voi
     const pos = it.pos;
     let bytes = retry ?? Math.min(chunk - (pos % chunk), it.iomapLength());
     retry = undefined;
-    if (!nowait && !mapping.noFsReclaim && mapping.cache.overDirtyLimit) await mapping.cache.balanceDirty();
+    // BUF-18: the bytes between the old EOF and this write become file data once the size moves.
+    // Zero them in the folio straddling the old EOF *before* that (a writeback running between
+    // the size update and the zeroing would store whatever the folio held past EOF as data).
+    if (pos > mapping.size) await pagecacheIsizeExtended(mapping, mapping.size, pos);
+    if (!mapping.noFsReclaim) {
+      const cache = mapping.cache;
+      if (!nowait && cache.overDirtyLimit) await cache.balanceDirty();
+      else cache.startBackgroundWriteback();
+    }
     const step = await beginOrCleanup(it, mapping, pos, bytes);
     if (step === undefined) return; // stale: the iterator re-maps at pos (BUF-14)
     bytes = step.len;
@@ -88,11 +97,14 @@ async function writeIter(it: IomapIter<unknown>, ctx: WriteContext): Promise<voi
     const written = writeEnd(it, step, pos, copied);
     const oldSize = mapping.size;
     if (pos + written > oldSize) {
+      // This folio may straddle the old EOF, its tail read from the device by write begin:
+      // zero the gap here too, under the folio lock, before the size exposes it.
+      const folio = step.folio;
+      if (oldSize < pos && oldSize < folio.end) folio.zero(Math.max(oldSize, folio.pos) - folio.pos, pos - folio.pos);
       mapping.setSize(pos + written);
       it.iomap.flags |= IomapFlags.SizeChanged;
     }
     await putFolio(mapping, step.folio, pos, written);
-    if (oldSize < pos) await pagecacheIsizeExtended(mapping, oldSize, pos);
     if (written === 0) {
       await writeFailed(mapping, pos, bytes);
       if (chunk > PAGE_SIZE) chunk /= 2;

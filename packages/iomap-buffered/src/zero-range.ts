@@ -158,7 +158,11 @@ async function zeroBatch(it: IomapIter<unknown>, mapping: AddressSpace<unknown>,
 async function zeroIter(it: IomapIter<unknown>, mapping: AddressSpace<unknown>, limit = Infinity): Promise<boolean> {
   let did = false;
   while (it.iomapLength() > 0 && it.pos < limit) {
-    if (!mapping.noFsReclaim && mapping.cache.overDirtyLimit) await mapping.cache.balanceDirty();
+    if (!mapping.noFsReclaim) {
+      const cache = mapping.cache;
+      if (cache.overDirtyLimit) await cache.balanceDirty();
+      else cache.startBackgroundWriteback();
+    }
     const pos = it.pos;
     const step = await writeBegin(it, mapping, pos, Math.min(it.iomapLength(), limit - pos));
     if (step === undefined) return did; // stale

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ExtentMapFs, FaultDevice, SeededRandom } from '@iomap/testkit';
 import { MemoryBlockDevice } from '@iomap/core';
 import { PageCache, bufferedRead, bufferedWrite, writebackPass, type AddressSpace } from '../src/index.js';
-import { extentWritebackOps, pattern, sameBytes } from './support/harness.js';
+import { pattern, sameBytes } from './support/harness.js';
 
 describe('concurrent use under memory pressure', () => {
   it('keeps data exact with one writer, readers, writeback passes and fsyncs racing on a tiny cache', async () => {
@@ -15,7 +15,7 @@ describe('concurrent use under memory pressure', () => {
       inode: file,
       ops: fs,
       writeOps: { iomapValid: (i, map) => fs.iomapValid(i, map) },
-      writebackOps: extentWritebackOps(fs),
+      writebackOps: fs.writebackOps(),
       blockSize: 1024,
       maxFolioSize: 8192,
     });

@@ -111,6 +111,40 @@ describe('per-block state (BUF-2)', () => {
     );
   });
 
+  it('agrees with a per-block model across 32-bit word boundaries, up to 300 blocks (BUF-2, property)', () => {
+    // FolioState works a word at a time; this model works a block at a time.
+    const op = fc.tuple(fc.nat(5), fc.nat(299), fc.nat(300));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.array(op, { maxLength: 40 }), (blocks, ops) => {
+        const state = new FolioState(blocks, false, false);
+        const up = new Array<boolean>(blocks).fill(false);
+        const dirty = new Array<boolean>(blocks).fill(false);
+        for (const [kind, a, n] of ops) {
+          const first = a % blocks;
+          const end = Math.min(blocks, first + (n % (blocks + 1)));
+          if (kind === 0) state.setUptodate(first, end);
+          if (kind === 1) state.clearUptodate(first, end);
+          if (kind === 2) state.setDirty(first, end);
+          if (kind === 3) state.clearDirty(first, end);
+          if (kind <= 1) up.fill(kind === 0, first, end);
+          else if (kind <= 3) dirty.fill(kind === 2, first, end);
+          if (kind === 4) expect(state.rangeUptodate(first, end)).toBe(up.slice(first, end).every(Boolean));
+          if (kind === 5) {
+            let s = first;
+            while (s < end && !dirty[s]) s++;
+            let e = s;
+            while (e < end && dirty[e]) e++;
+            expect(state.nextDirtyRun(first, end)).toEqual(s < end ? [s, e] : undefined);
+          }
+          expect(state.allUptodate).toBe(up.every(Boolean));
+          expect(state.dirtyBlocks).toBe(dirty.filter(Boolean).length);
+        }
+        for (let b = 0; b < blocks; b++) expect([state.isUptodate(b), state.isDirty(b)]).toEqual([up[b], dirty[b]]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('refuses to dirty a block that is not uptodate (BUF-2 invariant)', () => {
     const folio = new Folio(0, 4096, 1024, undefined);
     expect(() => folio.setRangeDirty(0, 1024)).toThrow(/uptodate/);

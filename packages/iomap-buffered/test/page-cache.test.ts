@@ -2,32 +2,65 @@ import { describe, expect, it } from 'vitest';
 import { IomapType } from '@iomap/core';
 import { referenceWrite, type ExtentMapInode } from '@iomap/testkit';
 import { PageCache, ReadaheadState, bufferedRead, bufferedWrite, type BufferedWriteOps } from '../src/index.js';
-import { extentWritebackOps, harness, pattern, readAll, sameBytes } from './support/harness.js';
+import { harness, pattern, readAll, sameBytes } from './support/harness.js';
 
 describe('memory budget, eviction and throttling', () => {
-  it('never exceeds a small budget while writing 1 MiB (budget test)', async () => {
-    const budget = 64 << 10;
-    const h = await harness({ blockSize: 1024, fs: { delalloc: true }, cache: { budget }, maxFolioSize: 16 << 10 });
-    let peakDirty = 0;
-    const writeOps: BufferedWriteOps<ExtentMapInode> = {
-      ...h.writeOps,
-      putFolio: () => void (peakDirty = Math.max(peakDirty, h.cache.stats.dirty + h.cache.stats.writeback)),
-    };
-    const m = h.cache.createAddressSpace({ inode: h.file, ops: h.fs, writeOps, writebackOps: h.writebackOps, blockSize: 1024, maxFolioSize: 16 << 10 });
-    const data = pattern(1 << 20, 1);
-    for (let pos = 0; pos < data.length; pos += 10000) await bufferedWrite(m, pos, data.subarray(pos, pos + 10000));
-    const stats = h.cache.stats;
-    expect(stats.peakUsed).toBeLessThanOrEqual(budget);
-    expect(stats.maxOvershoot).toBe(0);
-    expect(stats.evictions).toBeGreaterThan(0);
-    expect(stats.throttled).toBeGreaterThan(0);
-    expect(peakDirty).toBeLessThanOrEqual(h.cache.dirtyLimit + (16 << 10));
-    // Most of the data reached the filesystem before any fsync: written back under pressure.
-    expect(h.fs.extents(h.file).filter((e) => e.type !== IomapType.Mapped).reduce((n, e) => n + e.length, 0)).toBeLessThan(budget);
-    await m.fsync(m.errseq.sample());
+  // Background writeback on (the default: it starts at half the dirty limit) and off (it starts
+  // only when writers are throttled at the dirty limit): the budget and dirty limit hold either way.
+  for (const background of [true, false]) {
+    it(`never exceeds a small budget while writing 1 MiB, background writeback ${background ? 'on' : 'off'} (budget test, BUF-12)`, async () => {
+      const budget = 64 << 10;
+      const cache = { budget, ...(background ? {} : { dirtyBackgroundRatio: 0.5 }) };
+      const h = await harness({ blockSize: 1024, fs: { delalloc: true }, cache, maxFolioSize: 16 << 10 });
+      let peakDirty = 0;
+      const writeOps: BufferedWriteOps<ExtentMapInode> = {
+        ...h.writeOps,
+        putFolio: () => void (peakDirty = Math.max(peakDirty, h.cache.stats.dirty + h.cache.stats.writeback)),
+      };
+      const m = h.cache.createAddressSpace({ inode: h.file, ops: h.fs, writeOps, writebackOps: h.writebackOps, blockSize: 1024, maxFolioSize: 16 << 10 });
+      const data = pattern(1 << 20, 1);
+      for (let pos = 0; pos < data.length; pos += 10000) await bufferedWrite(m, pos, data.subarray(pos, pos + 10000));
+      const stats = h.cache.stats;
+      expect(stats.peakUsed).toBeLessThanOrEqual(budget);
+      expect(stats.maxOvershoot).toBe(0);
+      expect(stats.evictions).toBeGreaterThan(0);
+      if (background) expect(stats.backgroundWriteback).toBeGreaterThan(0);
+      else expect([stats.backgroundWriteback, stats.throttled > 0]).toEqual([0, true]);
+      expect(peakDirty).toBeLessThanOrEqual(h.cache.dirtyLimit + (16 << 10));
+      // Most of the data reached the filesystem before any fsync: written back under pressure.
+      expect(h.fs.extents(h.file).filter((e) => e.type !== IomapType.Mapped).reduce((n, e) => n + e.length, 0)).toBeLessThan(budget);
+      await m.fsync(m.errseq.sample());
+      expect(sameBytes(await h.fs.readRaw(h.file, 0, data.length), data)).toBe('same');
+      expect(sameBytes(await readAll(m, 0, data.length), data)).toBe('same');
+      expect(h.cache.stats.peakUsed).toBeLessThanOrEqual(budget);
+    });
+  }
+
+  it('starts writeback past the background limit without making the writer wait (BUF-12)', async () => {
+    // Budget 64 KiB: dirty limit 32 KiB, background limit 16 KiB. The device holds every write
+    // until released, so a writer that waited for writeback would never finish.
+    const h = await harness({ blockSize: 4096, cache: { budget: 64 << 10 } });
+    expect([h.cache.dirtyLimit, h.cache.backgroundDirtyLimit]).toEqual([32 << 10, 16 << 10]);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const inner = h.device.write.bind(h.device);
+    const writev = h.device.writev.bind(h.device);
+    h.device.write = async (pos, d) => (await gate, inner(pos, d));
+    h.device.writev = async (pos, b) => (await gate, writev(pos, b));
+    const data = pattern(28 << 10, 12); // past the background limit, under the dirty limit
+    for (let pos = 0; pos < data.length; pos += 4096) await bufferedWrite(h.mapping, pos, data.subarray(pos, pos + 4096));
+    expect(h.cache.stats.backgroundWriteback).toBeGreaterThan(0);
+    expect(h.cache.stats.throttled).toBe(0);
+    expect(h.cache.stats.writeback).toBeGreaterThan(0); // submitted, held by the device
+    release();
+    await h.mapping.fsync(h.cursor);
     expect(sameBytes(await h.fs.readRaw(h.file, 0, data.length), data)).toBe('same');
-    expect(sameBytes(await readAll(m, 0, data.length), data)).toBe('same');
-    expect(h.cache.stats.peakUsed).toBeLessThanOrEqual(budget);
+  });
+
+  it('rejects a background ratio above the dirty ratio with EINVAL', () => {
+    expect(() => new PageCache({ dirtyRatio: 0.2, dirtyBackgroundRatio: 0.3 })).toThrow(/EINVAL/);
+    expect(() => new PageCache({ dirtyBackgroundRatio: 0 })).toThrow(/EINVAL/);
+    expect(new PageCache({ budget: 1 << 20, dirtyRatio: 0.4 }).backgroundDirtyLimit).toBe(Math.floor(0.2 * (1 << 20)));
   });
 
   it('stays within a small budget while reading a large file sequentially', async () => {
@@ -73,7 +106,7 @@ describe('memory budget, eviction and throttling', () => {
     const a = await harness({ blockSize: 1024, fs: { delalloc: true } });
     const b = await harness({ blockSize: 4096 });
     const open = (h: typeof a) =>
-      cache.createAddressSpace({ inode: h.file, ops: h.fs, writeOps: h.writeOps, writebackOps: extentWritebackOps(h.fs), blockSize: h.fs.blockSize });
+      cache.createAddressSpace({ inode: h.file, ops: h.fs, writeOps: h.writeOps, writebackOps: h.fs.writebackOps(), blockSize: h.fs.blockSize });
     const ma = open(a);
     const mb = open(b);
     const da = pattern(300_000, 5);
@@ -117,7 +150,8 @@ describe('memory budget, eviction and throttling', () => {
   });
 
   it('refuses NOWAIT allocations with EAGAIN when the cache would have to wait', async () => {
-    const h = await harness({ blockSize: 4096, cache: { budget: 16 << 10, dirtyRatio: 1 }, initialData: pattern(32768, 7) });
+    // Background writeback off: the cache is all dirty when the NOWAIT write comes.
+    const h = await harness({ blockSize: 4096, cache: { budget: 16 << 10, dirtyRatio: 1, dirtyBackgroundRatio: 1 }, initialData: pattern(32768, 7) });
     // Blocks are allocated, so the filesystem itself never needs to wait: only the cache might.
     await bufferedWrite(h.mapping, 0, pattern(16384, 8));
     await expect(bufferedWrite(h.mapping, 16384, new Uint8Array(4096), { nowait: true })).rejects.toMatchObject({ code: 'EAGAIN' });

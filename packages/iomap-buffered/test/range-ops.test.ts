@@ -10,7 +10,7 @@ import {
   zeroRange,
   type Folio,
 } from '../src/index.js';
-import { harness, pattern, readAll, sameBytes } from './support/harness.js';
+import { harness, pattern, readAll, sameBytes, type Harness } from './support/harness.js';
 
 describe.each([1024, 4096])('zero range and truncate, %i-byte blocks', (bs) => {
   it('zeroes only the mapped parts of [100, 9000) across mapped/hole/mapped (BUF-24)', async () => {
@@ -125,6 +125,87 @@ describe('truncate of the cache', () => {
     expect(h.mapping.lookup(8192)).toBeUndefined();
     const first = h.mapping.lookup(0) as Folio;
     expect(first.data.subarray(1000).every((b) => b === 0)).toBe(true);
+  });
+});
+
+describe('large folios cut by truncate or a hole punch are split', () => {
+  const sizes = (h: Harness) => [...h.mapping.folios.values()].map((f) => [f.pos, f.size]).sort((a, b) => (a[0] as number) - (b[0] as number));
+
+  it('truncate keeps only the pages up to the new EOF, as naturally aligned folios with their data', async () => {
+    const h = await harness({ blockSize: 4096, maxFolioSize: 64 << 10 });
+    const data = pattern(64 << 10, 20);
+    await bufferedWrite(h.mapping, 0, data);
+    expect(sizes(h)).toEqual([[0, 65536]]);
+    await h.mapping.truncate(9000);
+    await h.fs.truncate(h.file, 9000);
+    expect(sizes(h)).toEqual([
+      [0, 8192],
+      [8192, 4096],
+    ]);
+    expect(h.cache.stats.used).toBe(12288);
+    const tail = h.mapping.lookup(8192) as Folio;
+    expect(tail.data.subarray(9000 - 8192).every((b) => b === 0)).toBe(true);
+    await h.mapping.fsync(h.cursor); // the dirty state moved to the parts
+    expect(h.cache.stats.dirty).toBe(0);
+    expect(sameBytes(await h.fs.readRaw(h.file, 0, 9000), data.subarray(0, 9000))).toBe('same');
+    expect(sameBytes(await readAll(h.mapping, 0, 9000), data.subarray(0, 9000))).toBe('same');
+  });
+
+  it('a punched hole frees the pages inside it and keeps both edges', async () => {
+    const h = await harness({ blockSize: 4096, maxFolioSize: 64 << 10 });
+    const data = pattern(64 << 10, 21);
+    await bufferedWrite(h.mapping, 0, data);
+    await h.mapping.fsync(h.cursor);
+    await truncatePagecacheRange(h.mapping as never, 5000, 40000);
+    expect(sizes(h)).toEqual([
+      [0, 8192],
+      [36864, 4096],
+      [40960, 8192],
+      [49152, 16384],
+    ]);
+    const expected = data.slice();
+    expected.fill(0, 5000, 40000);
+    for (const [pos, size] of sizes(h)) {
+      const folio = h.mapping.lookup(pos as number) as Folio;
+      expect(folio.uptodate).toBe(true);
+      expect(sameBytes(folio.data, expected.subarray(pos as number, (pos as number) + (size as number)))).toBe('same');
+    }
+  });
+
+  it('carries per-block uptodate and dirty state into the parts (BUF-2)', async () => {
+    const h = await harness({ blockSize: 1024, maxFolioSize: 32 << 10 });
+    await bufferedWrite(h.mapping, 0, pattern(32 << 10, 22));
+    await h.mapping.fsync(h.cursor);
+    await h.mapping.invalidateRange(0, 32 << 10);
+    const folio = await h.mapping.grabFolio(0, 32 << 10);
+    folio.setRangeUptodate(1024, 2048); // blocks 1-2 uptodate
+    folio.data.set(pattern(2048, 24), 1024);
+    folio.setRangeDirty(2048, 1024); // block 2 dirty
+    folio.setRangeUptodate(20480, 1024);
+    folio.lock.unlock();
+    await truncatePagecacheRange(h.mapping as never, 8192, 16384);
+    const first = h.mapping.lookup(0) as Folio;
+    expect(first.size).toBe(8192);
+    expect([0, 1, 2, 3].map((b) => first.isRangeUptodate(b * 1024, 1024))).toEqual([false, true, true, false]);
+    expect(first.state?.isDirty(2)).toBe(true);
+    expect(first.state?.dirtyBlocks).toBe(1);
+    expect(h.mapping.lookup(8192)).toBeUndefined();
+    expect((h.mapping.lookup(20480) as Folio).isRangeUptodate(20480 - 16384, 1024)).toBe(true);
+    expect(h.cache.stats.dirty).toBe(8192);
+    h.tracker.clear();
+    await h.mapping.fsync(h.cursor);
+    expect(h.tracker.writes.map((w) => w.bytes)).toEqual([1024]); // just the dirty block
+  });
+
+  it('does not split a pinned folio: it is zeroed in place', async () => {
+    const h = await harness({ blockSize: 4096, maxFolioSize: 64 << 10 });
+    await bufferedWrite(h.mapping, 0, pattern(64 << 10, 25));
+    const folio = h.mapping.lookup(0) as Folio;
+    folio.pins++;
+    await h.mapping.truncate(9000);
+    expect(sizes(h)).toEqual([[0, 65536]]);
+    expect(folio.data.subarray(9000).every((b) => b === 0)).toBe(true);
+    folio.pins--;
   });
 });
 

@@ -163,6 +163,34 @@ describe.each([1024, 4096])('buffered writes, %i-byte blocks', (bs) => {
     expect(out.subarray(1000, 3000).every((b) => b === 0)).toBe(true);
   });
 
+  // Found by the exerciser once writeback ran in the background: the size was raised before the
+  // gap was zeroed, and a writeback between the two stored the stale tail (read from a block whose
+  // earlier writeback had failed) as file data. When the size is raised (putFolio runs right after,
+  // folio still locked) the gap must already be zero — in this folio and in an earlier EOF folio.
+  for (const [where, writeAt] of [
+    ['the folio being written', 3000],
+    ['an earlier folio', 12000],
+  ] as const) {
+    it(`zeroes the gap past the old EOF in ${where} before the size moves (BUF-18)`, async () => {
+      const h = await harness({ blockSize: 1024, maxFolioSize: 8192 });
+      let gapAtSizeChange: number[] | undefined;
+      const writeOps: BufferedWriteOps<ExtentMapInode> = {
+        ...h.writeOps,
+        putFolio: (_i, pos) => {
+          if (pos !== writeAt) return;
+          const eofFolio = m.lookup(0) as Folio;
+          gapAtSizeChange = [...new Set(eofFolio.data.subarray(1000, Math.min(writeAt, eofFolio.size)))];
+        },
+      };
+      const m = new PageCache().createAddressSpace({ inode: h.file, ops: h.fs, writeOps, writebackOps: h.writebackOps, blockSize: 1024, maxFolioSize: 8192 });
+      await bufferedWrite(m, 0, new Uint8Array(1000).fill(4));
+      (m.lookup(0) as Folio).data.fill(0x66, 1000); // stale bytes past EOF
+      await bufferedWrite(m, writeAt, new Uint8Array(10).fill(5));
+      expect(m.size).toBe(writeAt + 10);
+      expect(gapAtSizeChange).toEqual([0]);
+    });
+  }
+
   it('raises the in-core size before the folio is unlocked (BUF-18, §3.9)', async () => {
     const h = await harness({ blockSize: bs });
     const seen: number[] = [];

@@ -169,11 +169,19 @@ export async function writebackConvert(
     for (let at = piece.fileBlock; at < piece.fileBlock + piece.blocks; ) {
       const run = ctx.allocator.allocateRun(piece.fileBlock + piece.blocks - at, true);
       if (run === undefined) throw new FsError('EIO', 'testkit bug: a delalloc reservation was not honoured');
-      await ctx.initFresh(run, false);
+      try {
+        await ctx.initFresh(run, false);
+      } catch (err) {
+        // The poison write failed: the blocks go back to the reservation the
+        // DELALLOC extent still holds (runs converted before stay converted).
+        ctx.allocator.unref(run);
+        ctx.allocator.reserve(run.count);
+        throw err;
+      }
       inode.map.replace({ fileBlock: at, blocks: run.count, kind: 'mapped', devBlock: run.start });
+      inode.changed(); // per run: an earlier run stays converted if a later one fails
       at += run.count;
     }
-    inode.changed();
   }
   return runToIomap(ctx, inode, findRun(ctx, inode, startBlock, endBlock), IomapOp.Read, false);
 }

@@ -8,6 +8,7 @@ import {
   checkOffset,
   type BlockDevice,
   type DaxDevice,
+  type DirectIoOps,
   type Iomap,
   type IomapMapping,
   type IomapOps,
@@ -16,6 +17,13 @@ import {
 import { beginMapping } from './extent-begin.js';
 import { convertUnwritten, preallocate, punchFile, truncateFile, writebackConvert } from './extent-edit.js';
 import { endMapping } from './extent-end.js';
+import {
+  extentDirectIoOps,
+  extentWritebackOps,
+  type ExtentDirectIoOptions,
+  type ExtentWritebackOps,
+  type ExtentWritebackOptions,
+} from './extent-engine-ops.js';
 import { packTail } from './extent-inline.js';
 import { listExtents, readContents, verifyConsistency } from './extent-inspect.js';
 import type { ExtentInfo, ExtentMapFsOptions, ExtentMapFsStats, ExtentMapInode } from './extent-map-fs-types.js';
@@ -114,6 +122,26 @@ export class ExtentMapFs implements IomapOps<ExtentMapInode>, IomapWriteOps<Exte
     return this.#locked(inode, 'writeback', (ino) => writebackConvert(this.#ctx, ino, pos, length));
   }
 
+  /**
+   * Ready-made `WritebackOps` for `@iomap/buffered`: `writebackRange` maps
+   * (allocating delalloc up to the engine's hint) with {@link writebackMap},
+   * `mappingValid` checks the cookie, `ioendComplete` converts UNWRITTEN
+   * blocks of successful ioends. `{ record: true }` keeps the calls and
+   * completions for tests.
+   */
+  writebackOps(options: ExtentWritebackOptions = {}): ExtentWritebackOps {
+    return extentWritebackOps(this, options);
+  }
+
+  /**
+   * Ready-made `DirectIoOps` for `@iomap/direct`: `endIo` converts
+   * UNWRITTEN blocks of successful I/O and raises the size after a write
+   * (then calls `onWriteEnd`, for an in-core size kept by a page cache).
+   */
+  directIoOps(options: ExtentDirectIoOptions = {}): DirectIoOps<ExtentMapInode> {
+    return extentDirectIoOps(this, options);
+  }
+
   /** I/O completion (DIO-8, ioend): converts UNWRITTEN blocks touching the range to MAPPED. */
   async completeUnwritten(inode: ExtentMapInode, pos: number, length: number): Promise<void> {
     checkRange(pos, length, 'end_io');
@@ -204,9 +232,23 @@ export class ExtentMapFs implements IomapOps<ExtentMapInode>, IomapWriteOps<Exte
     };
   }
 
-  /** Throws `EUCLEAN` when block references or reservations do not match the extents (leaks, double frees). */
+  /**
+   * Throws `EUCLEAN` when block references or reservations do not match the
+   * extents (leaks, double frees). Checks the state as it is right now: call
+   * it only when no operation of this filesystem is in flight, or use
+   * {@link verifyWhenIdle}.
+   */
   verify(): void {
     verifyConsistency(this.#ctx);
+  }
+
+  /**
+   * {@link verify} under the mapping lock: waits until the operation in
+   * flight (a background writeback allocating blocks, say) has finished its
+   * step, so a half-done allocation is not reported as a leak.
+   */
+  async verifyWhenIdle(): Promise<void> {
+    await this.#ctx.lock.runExclusive(() => verifyConsistency(this.#ctx));
   }
 
   #locked<T>(inode: ExtentMapInode, syscall: string, fn: (ino: ReturnType<FsContext['own']>) => T | Promise<T>): Promise<T> {

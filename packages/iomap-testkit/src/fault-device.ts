@@ -120,10 +120,44 @@ export class DeviceViolationError extends FsError {
   }
 }
 
-interface RuleState {
-  rule: FaultRule;
-  seen: number;
-  fired: number;
+/**
+ * An installed rule, as returned by {@link FaultDevice.addRule}: how often it
+ * matched and fired, and a way to remove it alone.
+ *
+ * @example
+ * ```ts
+ * const rule = dev.addRule({ kind: 'error', ops: ['write'], times: 1 });
+ * await fsync();
+ * if (rule.fired > 0) expectReportedError();
+ * rule.remove();
+ * ```
+ */
+export interface FaultRuleHandle {
+  readonly rule: FaultRule;
+  /** Matching operations seen (including the ones let through by `after`). */
+  readonly seen: number;
+  /** Times the rule fired (slept, failed or tore an operation). */
+  readonly fired: number;
+  /** Whether the rule is still installed. */
+  readonly installed: boolean;
+  /** Uninstalls the rule; operations still in flight stop seeing it too. */
+  remove(): void;
+}
+
+class RuleState implements FaultRuleHandle {
+  seen = 0;
+  fired = 0;
+  installed = true;
+
+  constructor(
+    readonly rule: FaultRule,
+    private readonly detach: (state: RuleState) => void,
+  ) {}
+
+  remove(): void {
+    this.installed = false;
+    this.detach(this);
+  }
 }
 
 const timers = globalThis as unknown as { setTimeout(callback: () => void, ms: number): unknown };
@@ -192,13 +226,22 @@ export class FaultDevice implements BlockDevice {
     return this.inner.readOnly;
   }
 
-  /** Adds a rule (after the existing ones). */
-  addRule(rule: FaultRule): void {
-    this.rules.push({ rule, seen: 0, fired: 0 });
+  /** Adds a rule (after the existing ones); the handle tells whether it fired and removes it. */
+  addRule(rule: FaultRule): FaultRuleHandle {
+    const state = new RuleState(rule, (removed) => {
+      this.rules = this.rules.filter((s) => s !== removed);
+    });
+    this.rules.push(state);
+    return state;
   }
 
-  /** Removes every rule: the device behaves like its inner device again. */
+  /**
+   * Removes every rule: the device behaves like its inner device again —
+   * also for operations already in flight (sleeping in a `delay` rule), which
+   * skip the removed rules after they wake.
+   */
   clearRules(): void {
+    for (const state of this.rules) state.installed = false;
     this.rules = [];
   }
 
@@ -264,7 +307,12 @@ export class FaultDevice implements BlockDevice {
     const counter = ({ read: 'reads', write: 'writes', flush: 'flushes', discard: 'discards' } as const)[op];
     this.counters[counter]++;
     if (op !== 'flush') this.checkBounds(op, pos, length);
+    // A delay rule sleeps inside this loop; a rule removed meanwhile must not
+    // fire on the operation afterwards (the exerciser saw a background read,
+    // delayed past the end of the read op that armed a one-shot EIO, consume
+    // that rule during a later fsync).
     for (const state of this.rules) {
+      if (!state.installed) continue;
       const { rule } = state;
       const kinds = rule.ops ?? (rule.kind === 'torn' ? ['write'] : ['read', 'write', 'flush', 'discard']);
       if (!kinds.includes(op) || (op === 'flush' && rule.range !== undefined) || !overlaps(rule, pos, length)) continue;

@@ -4,6 +4,13 @@ export { SeededRandom } from './seeded-random.js';
 export type { AllocationPattern } from './block-allocator.js';
 export { ExtentMapFs } from './extent-map-fs.js';
 export type { ExtentMapFsOptions, ExtentMapInode, ExtentInfo, ExtentMapFsStats } from './extent-map-fs-types.js';
+export type {
+  ExtentWritebackOps,
+  ExtentWritebackOptions,
+  ExtentWritebackCall,
+  ExtentDirectIoOptions,
+  ExtentEngineFs,
+} from './extent-engine-ops.js';
 export { IomapOpsSpy, describeIomapOp, describeIomapFlags } from './iomap-ops-spy.js';
 export type { IomapCall } from './iomap-ops-spy.js';
 export { referenceRead, referenceWrite, referenceZeroRange } from './reference-io.js';
@@ -15,6 +22,7 @@ export type {
   FaultDeviceOptions,
   DeviceViolation,
   FaultDeviceCounters,
+  FaultRuleHandle,
 } from './fault-device.js';
 export { CrashDevice } from './crash-device.js';
 export type { CrashLogEntry } from './crash-log.js';

@@ -95,4 +95,27 @@ describe('FaultDevice', () => {
     dev.clearRules();
     expect(await codeOf(dev.flush())).toBe('ok');
   });
+
+  it('does not apply removed rules to an operation still sleeping in a delay rule', async () => {
+    const dev = new FaultDevice(mem(), [{ kind: 'delay', ms: 5 }]);
+    dev.addRule({ kind: 'error', ops: ['read'] });
+    const sleeping = codeOf(dev.read(0, new Uint8Array(1))); // in the delay rule now
+    dev.clearRules();
+    expect(await sleeping).toBe('ok');
+    expect(dev.counters.injectedErrors).toBe(0);
+  });
+
+  it('hands out a rule handle: its own counts, and removal of that rule alone', async () => {
+    const dev = new FaultDevice(mem());
+    const reads = dev.addRule({ kind: 'error', ops: ['read'], after: 1, times: 1 });
+    const writes = dev.addRule({ kind: 'error', ops: ['write'] });
+    expect(await codeOf(dev.read(0, new Uint8Array(1)))).toBe('ok');
+    expect(await codeOf(dev.read(0, new Uint8Array(1)))).toBe('EIO');
+    expect([reads.seen, reads.fired, writes.fired]).toEqual([2, 1, 0]);
+    writes.remove();
+    expect(writes.installed).toBe(false);
+    expect(reads.installed).toBe(true);
+    expect(await codeOf(dev.write(0, new Uint8Array(1)))).toBe('ok');
+    expect(writes.fired).toBe(0);
+  });
 });

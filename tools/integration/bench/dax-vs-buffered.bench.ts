@@ -76,11 +76,7 @@ async function bufferedReader(maxFolioSize: number): Promise<Reader> {
     inode,
     ops: fs,
     writeOps: { iomapValid: (ino, map) => fs.iomapValid(ino, map) },
-    writebackOps: {
-      writebackRange: (ino, pos, length, endPos) => fs.writebackMap(ino, pos, Math.max(length, endPos - pos)),
-      mappingValid: (ino, map) => fs.iomapValid(ino, map),
-      ioendComplete: async () => {},
-    },
+    writebackOps: fs.writebackOps(),
     blockSize: fs.blockSize,
     size: 0,
     maxFolioSize,

@@ -1,10 +1,10 @@
 // Test harness: an ExtentMapFs file behind a PageCache address space, with
-// the writeback glue a filesystem would write (writebackMap for mapping and
-// delalloc allocation, completeUnwritten at I/O completion), a FaultDevice
+// the filesystem's ready-made writeback callbacks (fs.writebackOps: mapping
+// and delalloc allocation, UNWRITTEN conversion at completion), a FaultDevice
 // between the filesystem and its memory device, and helpers to read what
 // the filesystem holds.
-import { IoendFlags, MemoryBlockDevice, type Ioend, type IomapOps, type WritebackOps } from '@iomap/core';
-import { ExtentMapFs, FaultDevice, IomapOpsSpy, referenceWrite, type ExtentMapFsOptions, type ExtentMapInode } from '@iomap/testkit';
+import { MemoryBlockDevice, type IomapOps } from '@iomap/core';
+import { ExtentMapFs, FaultDevice, IomapOpsSpy, referenceWrite, type ExtentMapFsOptions, type ExtentMapInode, type ExtentWritebackOps } from '@iomap/testkit';
 import { TrackingDevice } from './tracking-device.js';
 import { PageCache, bufferedRead, type AddressSpace, type BufferedReadOptions, type BufferedWriteOps, type ErrseqCursor, type PageCacheOptions } from '../../src/index.js';
 
@@ -29,31 +29,12 @@ export interface Harness {
   cache: PageCache;
   mapping: AddressSpace<ExtentMapInode>;
   spy: IomapOpsSpy<ExtentMapInode>;
-  writebackOps: WritebackOps<ExtentMapInode> & { calls: { pos: number; length: number; endPos: number }[]; completions: Ioend[] };
+  /** The filesystem's ready-made writeback callbacks, recording calls and completions. */
+  writebackOps: ExtentWritebackOps;
   writeOps: BufferedWriteOps<ExtentMapInode>;
   cursor: ErrseqCursor;
   /** Opens another address space over the same file (a "remount"). */
   reopen(): AddressSpace<ExtentMapInode>;
-}
-
-/** The writeback callbacks of an ExtentMapFs: what a filesystem author writes. */
-export function extentWritebackOps(fs: ExtentMapFs): Harness['writebackOps'] {
-  const calls: { pos: number; length: number; endPos: number }[] = [];
-  const completions: Ioend[] = [];
-  return {
-    calls,
-    completions,
-    async writebackRange(inode, pos, length, endPos) {
-      calls.push({ pos, length, endPos });
-      return fs.writebackMap(inode, pos, Math.max(length, endPos - pos));
-    },
-    mappingValid: (inode, map) => fs.iomapValid(inode, map),
-    async ioendComplete(inode, ioend) {
-      completions.push({ ...ioend });
-      if (ioend.error !== undefined) return;
-      if (ioend.flags & IoendFlags.Unwritten) await fs.completeUnwritten(inode, ioend.offset, ioend.size);
-    },
-  };
 }
 
 export async function harness(options: HarnessOptions = {}): Promise<Harness> {
@@ -67,7 +48,7 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   }
   const cache = new PageCache(options.cache);
   const spy = new IomapOpsSpy<ExtentMapInode>(fs);
-  const writebackOps = extentWritebackOps(fs);
+  const writebackOps = fs.writebackOps({ record: true });
   const writeOps: BufferedWriteOps<ExtentMapInode> = { iomapValid: (inode, map) => fs.iomapValid(inode, map) };
   const open = (ops: IomapOps<ExtentMapInode>) =>
     cache.createAddressSpace({

@@ -3,11 +3,11 @@
 // writebackPass, fsync) and direct I/O through dioRw with iocb.cache set to
 // that same AddressSpace — so every direct request really writes back and
 // invalidates the cached range (DIO-3, DIO-4) instead of the test assuming it.
-// The glue is what a filesystem writes around the two engines: writeback
-// callbacks (writebackMap, completeUnwritten at ioend completion), direct-I/O
-// completion (completeUnwritten, i_size update before the post-write
-// invalidation), and the ENOTBLK fallback to buffered.
-import { DioEndIoFlags, FsError, IoendFlags, MemoryBlockDevice, RwSemaphore, type DirectIoOps, type WritebackOps } from '@iomap/core';
+// The filesystem side comes ready-made from the testkit (fs.writebackOps,
+// fs.directIoOps: mapping and delalloc allocation, UNWRITTEN conversion at
+// completion, the size update); this target adds the in-core size update
+// before the post-write invalidation and the ENOTBLK fallback to buffered.
+import { FsError, MemoryBlockDevice, RwSemaphore } from '@iomap/core';
 import {
   PageCache,
   bufferedRead,
@@ -49,17 +49,6 @@ export function newBufferedDirectCounts(): BufferedDirectCounts {
   return { bufferedReads: 0, bufferedWrites: 0, directReads: 0, directWrites: 0, writebackPasses: 0, fallbacks: 0 };
 }
 
-/** The writeback callbacks of an ExtentMapFs. */
-function extentWritebackOps(fs: ExtentMapFs): WritebackOps<ExtentMapInode> {
-  return {
-    writebackRange: (inode, pos, length, endPos) => fs.writebackMap(inode, pos, Math.max(length, endPos - pos)),
-    mappingValid: (inode, map) => fs.iomapValid(inode, map),
-    async ioendComplete(inode, ioend) {
-      if (ioend.error === undefined && ioend.flags & IoendFlags.Unwritten) await fs.completeUnwritten(inode, ioend.offset, ioend.size);
-    },
-  };
-}
-
 /** Builds a fresh target: a new device, filesystem, page cache and file. */
 export async function bufferedDirectTarget(
   options: BufferedDirectOptions = {},
@@ -69,7 +58,7 @@ export async function bufferedDirectTarget(
   const fs = new ExtentMapFs({ ...options.fs, device });
   const file = await fs.create('mixed');
   const cache = new PageCache(options.cache);
-  const writebackOps = extentWritebackOps(fs);
+  const writebackOps = fs.writebackOps();
   const rwsem = new RwSemaphore();
   const writebackEvery = options.writebackEvery ?? 5;
   const open = (): AddressSpace<ExtentMapInode> =>
@@ -86,14 +75,12 @@ export async function bufferedDirectTarget(
   let mapping = open();
   let cursor = mapping.errseq.sample();
 
-  const dioOps: DirectIoOps<ExtentMapInode> = {
-    async endIo(inode, pos, size, error, flags) {
-      if (error !== undefined || size === 0) return;
-      if (flags & DioEndIoFlags.Unwritten) await fs.completeUnwritten(inode, pos, size);
-      // i_size_write before the post-write invalidation, as ext4/xfs end_io do.
-      if (flags & DioEndIoFlags.Write && pos + size > mapping.size) mapping.setSize(pos + size);
+  const dioOps = fs.directIoOps({
+    // i_size_write before the post-write invalidation, as ext4/xfs end_io do.
+    onWriteEnd: (_inode, end) => {
+      if (end > mapping.size) mapping.setSize(end);
     },
-  };
+  });
   const iocb = (pos: number, direction: 'read' | 'write'): DirectIocb<ExtentMapInode> => ({
     inode: file,
     pos,
@@ -106,11 +93,15 @@ export async function bufferedDirectTarget(
     maxRequestBytes: 16 << 10,
   });
 
-  /** Checks after every operation: one size for both views, a consistent fs, a well-used device. */
-  const after = <T>(value: T): T => {
+  /**
+   * Checks after every operation: one size for both views, a consistent fs
+   * (verified between the steps of a background writeback still allocating),
+   * a well-used device.
+   */
+  const after = async <T>(value: T): Promise<T> => {
     if (mapping.size !== file.size) throw new FsError('EIO', `cache size ${mapping.size} != fs size ${file.size}`);
     if (inodeDioCount(file) !== 0) throw new FsError('EIO', 'a direct I/O is still counted in flight');
-    fs.verify();
+    await fs.verifyWhenIdle();
     device.assertNoViolations();
     return value;
   };
@@ -131,7 +122,7 @@ export async function bufferedDirectTarget(
         counts.writebackPasses++;
         await writebackPass(mapping as AddressSpace<unknown>, { start: 0, end: Number.MAX_SAFE_INTEGER, sync: false });
       }
-      after(undefined);
+      await after(undefined);
     },
     async directRead(pos, length) {
       counts.directReads++;
@@ -149,29 +140,29 @@ export async function bufferedDirectTarget(
         const rest = await bufferedWrite(mapping, pos + n, data.subarray(n));
         if (rest !== data.length - n) throw new FsError('EIO', `short fallback write ${rest} of ${data.length - n}`);
       }
-      after(undefined);
+      await after(undefined);
     },
     async truncate(size) {
       if (size < mapping.size) await truncatePage(mapping, size);
       await mapping.truncate(size);
       await fs.truncate(file, size);
-      after(undefined);
+      await after(undefined);
     },
     size: async () => mapping.size,
     async punchHole(pos, length) {
       await mapping.writeAndWaitRange(pos, pos + length);
       await truncatePagecacheRange(mapping, pos, pos + length);
       await fs.punchHole(file, pos, length);
-      after(undefined);
+      await after(undefined);
     },
     async zeroRange(pos, length) {
       await zeroRange(mapping, pos, length);
-      after(undefined);
+      await after(undefined);
     },
     async fsync() {
       await mapping.fsync(cursor);
       await fs.fsync(file);
-      after(undefined);
+      await after(undefined);
     },
     async remount() {
       await mapping.fsync(cursor);
@@ -179,7 +170,7 @@ export async function bufferedDirectTarget(
       await mapping.evictAll();
       mapping = open();
       cursor = mapping.errseq.sample();
-      after(undefined);
+      await after(undefined);
     },
     async close() {
       await mapping.evictAll();

@@ -5,7 +5,7 @@
 // construction — the exerciser proves it. There is deliberately no page
 // cache here: a DAX inode has no page cache (the kernel's S_DAX), so mixing
 // buffered I/O with DAX on one file is not a supported combination.
-import { DioEndIoFlags, FsError, MemoryBlockDevice, PAGE_SIZE, RwSemaphore, type DirectIoOps } from '@iomap/core';
+import { FsError, MemoryBlockDevice, PAGE_SIZE, RwSemaphore } from '@iomap/core';
 import { DaxFile, awaitLayoutIdle, daxRw, daxSync, daxTruncatePage, daxZeroRange } from '@iomap/dax';
 import { dioRwLocked, inodeDioCount, type DirectIocb } from '@iomap/direct';
 import { ExtentMapFs, type ExerciseTarget, type ExtentMapFsOptions, type ExtentMapInode } from '@iomap/testkit';
@@ -27,12 +27,7 @@ export async function daxDirectTarget(fsOptions: ExtentMapFsOptions = {}, counts
   const inode = await fs.create('dax');
   const file = new DaxFile({ inode, ops: fs, size: () => inode.size, blockSize: fs.blockSize, name: 'dax', verifyZeroedAllocations: true });
   const rwsem = new RwSemaphore();
-  const dioOps: DirectIoOps<ExtentMapInode> = {
-    async endIo(ino, pos, size, error, flags) {
-      if (error === undefined && size > 0 && flags & DioEndIoFlags.Unwritten) await fs.completeUnwritten(ino, pos, size);
-      if (error === undefined && flags & DioEndIoFlags.Write && pos + size > ino.size) await fs.setSize(ino, pos + size);
-    },
-  };
+  const dioOps = fs.directIoOps();
   const iocb = (pos: number, direction: 'read' | 'write'): DirectIocb<ExtentMapInode> => ({
     inode,
     pos,
