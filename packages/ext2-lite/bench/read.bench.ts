@@ -31,6 +31,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FsError } from '@iomap/core';
+import { FileDevice } from '@iomap/blockdev-node';
 
 type Api = typeof import('../src/index.js');
 const fromSource = process.env['BENCH_SOURCE'] === 'src';
@@ -39,7 +40,6 @@ if (!existsSync(fileURLToPath(entry))) {
   throw new FsError('ENOENT', 'the built package is missing; run `npm run build` (npm run bench builds first)', { path: fileURLToPath(entry) });
 }
 const { mount } = (await import(entry.href)) as Api;
-const { FileDevice } = await import('@iomap/blockdev-node');
 
 const MiB = 1024 * 1024;
 const FILES_PER_DIR = 100;

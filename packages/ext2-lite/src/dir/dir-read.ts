@@ -11,24 +11,36 @@
 import { CorruptFilesystemError } from '@iomap/core';
 import { bufferedRead } from '@iomap/buffered';
 import { DirentType, type DirEntry } from '@iomap/vfs';
-import { FILE_TYPE, readDirBlock, type DirEntry as DiskDirEntry } from '../format/dir-entry.js';
+import { FILE_TYPE, readDirBlock, type DirBlockOptions, type DirEntry as DiskDirEntry } from '../format/dir-entry.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
 import { dataMapping, type MountContext } from '../mount/mount-context.js';
 
 /** Directory bytes read per page-cache call. */
 const CHUNK_BLOCKS = 16;
 
-/**
- * The live entries (inode != 0) of directory `dir`, block by block, each
- * block validated as a whole before its entries are yielded.
- * Precondition: dir is a directory inode.
- */
-export async function* directoryEntries(ctx: MountContext, dir: Ext2Inode): AsyncGenerator<DiskDirEntry> {
+/** One directory block's entries, unused slots (inode 0) included. */
+export interface DirectoryBlock {
+  /** Logical block index inside the directory. */
+  readonly blockIndex: number;
+  readonly entries: readonly DiskDirEntry[];
+}
+
+/** What readDirBlock checks a block of `dir` against. */
+export function dirBlockOptions(ctx: MountContext, dir: Ext2Inode, blockIndex?: number): DirBlockOptions {
   const g = ctx.vol.geometry;
-  const bs = g.blockSize;
+  return { filetype: ctx.vol.filetype, inodesCount: g.inodesCount, firstIno: g.firstIno, dirIno: dir.ino, ...(blockIndex === undefined ? {} : { blockIndex }) };
+}
+
+/**
+ * Every block of directory `dir` in order, each validated as a whole before
+ * it is yielded. Precondition: dir is a directory inode; the caller holds
+ * dir.lock (shared is enough) when it needs a consistent view of all blocks.
+ */
+export async function* directoryBlocks(ctx: MountContext, dir: Ext2Inode): AsyncGenerator<DirectoryBlock> {
+  const bs = ctx.vol.geometry.blockSize;
   const mapping = dataMapping(ctx, dir);
   const size = dir.size;
-  const opts = { filetype: ctx.vol.filetype, inodesCount: g.inodesCount, firstIno: g.firstIno, dirIno: dir.ino };
+  const opts = dirBlockOptions(ctx, dir);
   for (let off = 0; off < size; off += CHUNK_BLOCKS * bs) {
     const chunk = new Uint8Array(Math.min(CHUNK_BLOCKS * bs, size - off));
     const n = await bufferedRead(mapping, off, chunk);
@@ -37,9 +49,19 @@ export async function* directoryEntries(ctx: MountContext, dir: Ext2Inode): Asyn
     }
     for (let b = 0; b * bs < chunk.length; b++) {
       const blockIndex = off / bs + b;
-      const entries = readDirBlock(chunk.subarray(b * bs, (b + 1) * bs), { ...opts, blockIndex });
-      for (const entry of entries) if (entry.inode !== 0) yield entry;
+      yield { blockIndex, entries: readDirBlock(chunk.subarray(b * bs, (b + 1) * bs), { ...opts, blockIndex }) };
     }
+  }
+}
+
+/**
+ * The live entries (inode != 0) of directory `dir`, block by block, each
+ * block validated as a whole before its entries are yielded.
+ * Precondition: dir is a directory inode.
+ */
+export async function* directoryEntries(ctx: MountContext, dir: Ext2Inode): AsyncGenerator<DiskDirEntry> {
+  for await (const block of directoryBlocks(ctx, dir)) {
+    for (const entry of block.entries) if (entry.inode !== 0) yield entry;
   }
 }
 

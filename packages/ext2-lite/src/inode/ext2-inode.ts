@@ -1,15 +1,22 @@
 // The in-core inode: the decoded on-disk inode (format/inode.ts) plus what a
-// mounted filesystem keeps beside it — the inode's rwsem (i_rwsem), its page
-// cache (created on first data access), and for directories the name index
-// built on the first lookup.
+// mounted filesystem keeps beside it — the inode's rwsem (i_rwsem), its
+// mapping lock (held only inside iomap callbacks), its page cache (created
+// on first data access), for directories the name index built on the first
+// lookup, and for regular files the delayed-allocation state.
 //
-// States: created by the inode table on first use; never written back (this
-// part is read-only); dropped with the mount.
-import { RwSemaphore } from '@iomap/core';
-import type { AddressSpace } from '@iomap/buffered';
+// States: loaded by the inode table on first use (or made by createInode);
+// changed in memory and queued with markInodeDirty; encoded into its
+// inode-table block by the next metadata sync (write_inode); freed by
+// evictInode when its links reach 0 and nobody has it open.
+//
+//   disk.size    the size as it goes to disk (raised at ioend completion)
+//   size         the in-core size (the page cache's EOF when one exists)
+import { Mutex, RwSemaphore } from '@iomap/core';
+import type { AddressSpace, ErrseqCursor } from '@iomap/buffered';
 import type { DaxFile } from '@iomap/dax';
 import type { InodeAttributes } from '@iomap/vfs';
 import { isDirectory, isRegular, isSymlink, type Inode } from '../format/inode.js';
+import { DelallocState } from './delalloc-state.js';
 
 /** One name of a directory, as the lookup index keeps it. */
 export interface IndexedName {
@@ -19,32 +26,53 @@ export interface IndexedName {
 }
 
 /**
+ * The decoded on-disk inode, writable: callers change fields here, then call
+ * markInodeDirty. `block` is the live i_block array; `raw` the bytes last
+ * read or written (encodeInode starts from a copy, so unknown bytes survive).
+ */
+export type MutableInode = { -readonly [K in keyof Inode]: Inode[K] } & { block: number[] };
+
+/**
  * An ext2 inode in memory — the handle ext2-lite gives to @iomap/vfs. Opaque
  * to callers: use the filesystem's `getattr`, `read`, `readdir`, … on it.
  */
 export class Ext2Inode {
-  /** i_rwsem: shared for reads; exclusive for changes (part 2). */
+  /** i_rwsem: shared for reads; exclusive for changes of data or entries. */
   readonly lock = new RwSemaphore();
+  /**
+   * The mapping lock: held only inside iomapBegin/iomapEnd, writeback and
+   * completion callbacks while they read or change the block map and the
+   * delayed-allocation state; never across an await on user data.
+   */
+  readonly mapLock = new Mutex();
   /** The page cache of the inode's data (regular files, directories), created on first use. */
   mapping: AddressSpace<Ext2Inode> | undefined = undefined;
-  /** DAX access object, created on first DAX read. */
+  /** DAX access object, created on first DAX access. */
   dax: DaxFile<Ext2Inode> | undefined = undefined;
   /** Directories: name (latin1 of its bytes) -> entry, built on the first lookup. */
   names: Map<string, IndexedName> | undefined = undefined;
-  /** getattr's answer, computed on first use (nothing changes it on a read-only mount). */
+  /** getattr's answer, cached until the next markInodeDirty. */
   attributes: InodeAttributes | undefined = undefined;
   /**
    * The run of the block map found last (ext4's extent status cache, one
-   * entry): sequential reads map each indirect block's worth once. Valid for
-   * the life of the mount: a read-only mount never changes the block map.
+   * entry): sequential reads map each indirect block's worth once. Every
+   * change of the block map clears it.
    */
   lastRun: { readonly lblk: number; readonly physical: number; readonly count: number } | undefined = undefined;
+  /** Reserved (delalloc) and allocated-but-not-yet-published blocks of a regular file. */
+  readonly delalloc = new DelallocState();
+  /** What fsync has seen of the page cache's writeback errors (each error is reported once). */
+  fsyncCursor: ErrseqCursor | undefined = undefined;
+  /** Open file handles (FileOperations open/release): an unlinked inode lives while this is > 0. */
+  openers = 0;
+  /** Set once evictInode freed the inode: any later use is a bug. */
+  evicted = false;
 
   constructor(
     /** The inode number. */
     readonly ino: number,
-    /** The decoded on-disk inode. */
-    readonly disk: Inode,
+    /** The decoded on-disk inode (mutable: change, then markInodeDirty). */
+    readonly disk: MutableInode,
   ) {}
 
   /** i_mode */
@@ -52,9 +80,9 @@ export class Ext2Inode {
     return this.disk.mode;
   }
 
-  /** The size in bytes (i_size, plus i_size_high for regular files). */
+  /** The in-core size in bytes: the page cache's EOF when one exists, else i_size (+ i_size_high). */
   get size(): number {
-    return this.disk.size;
+    return this.mapping?.size ?? this.disk.size;
   }
 
   get isDirectory(): boolean {
@@ -67,5 +95,35 @@ export class Ext2Inode {
 
   get isSymlink(): boolean {
     return isSymlink(this.disk.mode);
+  }
+
+  /**
+   * Bumped whenever blocks leave the file (truncate, punch, eviction): a
+   * writeback mapping made before is stale (WritebackOps.mappingValid).
+   */
+  removalSeq = 0;
+  /** Bumped by every change of the block map. */
+  private mapSeq = 0;
+
+  /**
+   * Changes whenever any mapping of the file may have changed (block map,
+   * reservations, writeback allocations): a write's mapping carrying an
+   * older cookie is stale (CORE-24, checked with the folio locked).
+   */
+  get mappingCookie(): number {
+    return this.mapSeq + this.delalloc.changes;
+  }
+
+  /** Forgets cached block-map answers after the block map changed. Caller holds mapLock. */
+  blockMapChanged(): void {
+    this.lastRun = undefined;
+    this.mapSeq++;
+  }
+
+  /** Blocks left the file: cached answers and earlier writeback mappings are stale. Caller holds mapLock. */
+  blocksRemoved(): void {
+    this.lastRun = undefined;
+    this.removalSeq++;
+    this.mapSeq++;
   }
 }

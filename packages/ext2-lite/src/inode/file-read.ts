@@ -2,23 +2,25 @@
 // chosen per call:
 //
 //   dax mount             -> daxRw: copies straight from device memory
-//   direct mount, aligned -> dioRw: device requests into the caller's buffer
+//   O_DIRECT, or direct   -> dioRw: device requests into the caller's buffer
+//   mount and aligned        (a page cache, if any, written back first)
 //   large read (>= 1 MiB) -> fillFromDevice: iomap runs read straight into
 //   or whole-file read of     the caller's buffer (uncached buffered I/O);
-//   a never-cached inode      coherent because a read-only mount has no dirty
-//                             cache to miss (readSmallFile when it has only
-//                             direct blocks: no iterator at all)
+//   a never-cached inode      only while the inode has no page cache at all,
+//                             so no dirty cache can be missed (readSmallFile
+//                             when it has only direct blocks: no iterator)
 //   otherwise             -> bufferedRead through the inode's page cache,
 //                            with readahead
 //
 // Holes read as zeros on every path. Caller: any; takes the inode lock shared.
 import { bufferedRead } from '@iomap/buffered';
-import { DaxFile, daxRw } from '@iomap/dax';
+import { daxRw } from '@iomap/dax';
 import { dioRw } from '@iomap/direct';
 import { NDIR_BLOCKS } from '../format/inode.js';
 import { dataMapping, type MountContext } from '../mount/mount-context.js';
 import { fillFromDevice, readSmallFile } from './uncached-read.js';
 import type { Ext2Inode } from './ext2-inode.js';
+import { daxFileOf } from './file-write.js';
 
 /** Reads at least this large skip the page cache. */
 export const UNCACHED_READ_MIN = 1 << 20;
@@ -27,7 +29,7 @@ export const UNCACHED_READ_MIN = 1 << 20;
  * Reads up to `buffer.length` bytes of regular file `inode` at `pos`;
  * resolves the bytes read (fewer only at EOF). Precondition: inode is a regular file.
  */
-export async function readFileData(ctx: MountContext, inode: Ext2Inode, pos: number, buffer: Uint8Array): Promise<number> {
+export async function readFileData(ctx: MountContext, inode: Ext2Inode, pos: number, buffer: Uint8Array, oDirect = false): Promise<number> {
   const release = await inode.lock.acquireShared();
   try {
     const size = inode.size;
@@ -36,12 +38,15 @@ export async function readFileData(ctx: MountContext, inode: Ext2Inode, pos: num
     const dst = buffer.subarray(0, n);
     if (ctx.daxDevice !== undefined) return await daxRead(ctx, inode, pos, dst);
     const lbs = ctx.vol.device.logicalBlockSize;
-    if (ctx.direct && pos % lbs === 0 && buffer.length % lbs === 0) {
-      const iocb = { inode, pos, direction: 'read' as const, size: () => inode.size, blockSize: ctx.vol.geometry.blockSize, device: ctx.vol.device };
+    if (oDirect || (ctx.direct && pos % lbs === 0 && buffer.length % lbs === 0)) {
+      const cache = inode.mapping;
+      const iocb = { inode, pos, direction: 'read' as const, size: () => inode.size, blockSize: ctx.vol.geometry.blockSize, device: ctx.vol.device, ...(cache === undefined ? {} : { cache }) };
       return await dioRw(iocb, buffer, ctx.ops);
     }
     if (wholeUncachedFile(inode, pos, n) && n <= NDIR_BLOCKS * ctx.vol.geometry.blockSize) return await readSmallFile(ctx, inode, dst);
-    if (n >= UNCACHED_READ_MIN || wholeUncachedFile(inode, pos, n)) return await fillFromDevice(ctx, inode, pos, dst);
+    // A writable mount's cache may hold dirty data: bufferedRead has its own coherent uncached path.
+    const noCache = ctx.readOnly || inode.mapping === undefined;
+    if ((n >= UNCACHED_READ_MIN && noCache) || wholeUncachedFile(inode, pos, n)) return await fillFromDevice(ctx, inode, pos, dst);
     return await bufferedRead(dataMapping(ctx, inode), pos, dst);
   } finally {
     release();
@@ -59,7 +64,6 @@ function wholeUncachedFile(inode: Ext2Inode, pos: number, n: number): boolean {
 }
 
 async function daxRead(ctx: MountContext, inode: Ext2Inode, pos: number, dst: Uint8Array): Promise<number> {
-  inode.dax ??= new DaxFile<Ext2Inode>({ inode, ops: ctx.ops, size: () => inode.size, blockSize: ctx.vol.geometry.blockSize, name: `inode ${inode.ino}` });
-  const result = await daxRw(inode.dax, { pos }, dst);
+  const result = await daxRw(daxFileOf(ctx, inode), { pos }, dst);
   return result.bytes;
 }

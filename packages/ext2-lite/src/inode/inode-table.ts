@@ -5,12 +5,15 @@
 //
 // The inode-table blocks come through the block-device cache; decoded inodes
 // are kept in an in-core table (icache) for the life of the mount, so each
-// inode is decoded once.
+// inode is decoded once. A writable mount registers new inodes here
+// (createInode), keeps evicted ones until their last state is written, and
+// tells the table when it rewrote a table block (write_inode), so the shared
+// copy of the last table block never serves stale bytes.
 import { CorruptFilesystemError } from '@iomap/core';
 import { inodeGroupIndex, inodeTableSlot } from '../format/geometry.js';
 import { decodeInode, ROOT_INO } from '../format/inode.js';
 import { withBlock, type Volume } from '../mount/volume.js';
-import { Ext2Inode } from './ext2-inode.js';
+import { Ext2Inode, type MutableInode } from './ext2-inode.js';
 
 /** The in-core inode table of one mount. */
 export class InodeTable {
@@ -27,8 +30,40 @@ export class InodeTable {
    */
   async get(ino: number, referencedFrom = 'a directory entry'): Promise<Ext2Inode> {
     const cached = this.inodes.get(ino);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      if (cached.evicted) throw new CorruptFilesystemError({ structure: `inode ${ino}` }, `${referencedFrom} names inode ${ino}, which was deleted`);
+      return cached;
+    }
     return this.getUncached(ino, referencedFrom);
+  }
+
+  /** Every in-core inode (a snapshot). */
+  loaded(): Ext2Inode[] {
+    return [...this.inodes.values()];
+  }
+
+  /** Adds a newly created inode (replacing an evicted one with the same number). */
+  register(inode: Ext2Inode): void {
+    this.inodes.set(inode.ino, inode);
+  }
+
+  /** Drops an evicted inode once its final state was written. */
+  forget(inode: Ext2Inode): void {
+    if (this.inodes.get(inode.ino) === inode) this.inodes.delete(inode.ino);
+  }
+
+  /** Where inode `ino` lives: its inode-table block and the byte offset inside it. EUCLEAN when out of range. */
+  slot(ino: number): { block: number; offset: number } {
+    const g = this.vol.geometry;
+    const { group, index } = inodeGroupIndex(g, ino);
+    const gd = this.vol.descriptors[group];
+    if (gd === undefined) throw new CorruptFilesystemError({ structure: `inode ${ino}` }, `group ${group} has no descriptor`);
+    return inodeTableSlot(g, gd.inodeTable, index);
+  }
+
+  /** Inode-table block `block` was rewritten in the block-device cache: forget any private copy of it. */
+  tableBlockChanged(block: number): void {
+    if (this.lastTableBlock?.block === block) this.lastTableBlock = undefined;
   }
 
   /** The in-core inode `ino` if it was loaded before (no await), else undefined. */
@@ -72,7 +107,7 @@ export class InodeTable {
     const { block, offset } = inodeTableSlot(g, gd.inodeTable, index);
     const location = `block ${block} byte ${offset}`;
     const bytes = await this.tableBlockCopy(block);
-    const disk = decodeInode(bytes.subarray(offset, offset + g.inodeSize), { ino, inodeSize: g.inodeSize, blockSize: g.blockSize, location, adoptBytes: true });
+    const disk = decodeInode(bytes.subarray(offset, offset + g.inodeSize), { ino, inodeSize: g.inodeSize, blockSize: g.blockSize, location, adoptBytes: true }) as MutableInode;
     if (disk.linksCount === 0 || disk.mode === 0) {
       throw new CorruptFilesystemError({ structure: `inode ${ino}`, location }, `${referencedFrom} names inode ${ino}, which is not in use (links ${disk.linksCount}, mode 0${disk.mode.toString(8)})`);
     }

@@ -1,48 +1,58 @@
-// mount(): from a block device to a mounted, read-only ext2 filesystem.
+// mount(): from a block device to a mounted ext2 filesystem.
 //
 //   1. superblock at byte 1024 through the block-device cache, validated
 //      (format/superblock.ts), feature policy of EXT2.md 1.3 (mountPolicy):
 //      unknown/unsupported incompat or needs_recovery -> UnsupportedFeatureError
 //   2. the device must hold s_blocks_count blocks
 //   3. the group descriptor table, every descriptor validated
-//   4. the root inode (2), which must be a directory
+//   4. writable: refuse (EROFS) what we cannot maintain (policy reasons, a
+//      non-empty ext3 journal, a read-only device); then like the kernel:
+//      s_state loses VALID_FS on disk at once, s_mnt_count + 1, s_mtime = now
+//   5. the root inode (2), which must be a directory
 //
-// Part 1 of ext2-lite is read-only, and says so: mount refuses a request
-// that does not ask for { readOnly: true } with EROFS, instead of silently
-// handing out a read-only filesystem to a caller that expected to write.
-// Every device access goes through ReadOnlyDevice, which refuses writes.
-import { CorruptFilesystemError, FsError, type BlockDevice, type DaxDevice } from '@iomap/core';
+// A read-only mount goes through ReadOnlyDevice, which refuses every write,
+// so "a read-only mount writes nothing, ever" does not depend on every code
+// path remembering it.
+import { CorruptFilesystemError, FsError, Mutex, type BlockDevice, type DaxDevice } from '@iomap/core';
 import { BlockDeviceCache, PageCache } from '@iomap/buffered';
 import { checkDaxGeometry } from '@iomap/dax';
-import { INCOMPAT } from '../format/features.js';
+import { AllocState } from '../alloc/alloc-state.js';
+import { COMPAT, INCOMPAT } from '../format/features.js';
 import { descriptorBlockLocation, geometryOf, type Geometry } from '../format/geometry.js';
 import { decodeGroupDescriptorTable, type GroupDescriptor } from '../format/group-descriptor.js';
 import { ROOT_INO } from '../format/inode.js';
-import { SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, decodeSuperblock, mountPolicy } from '../format/superblock.js';
+import { FS_STATE, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, decodeSuperblock, mountPolicy, type MountPolicy } from '../format/superblock.js';
 import { InodeTable } from '../inode/inode-table.js';
 import { ext2IomapOps } from '../inode/iomap-ops.js';
+import { ext2WritebackOps } from '../inode/writeback-ops.js';
+import { MetadataBarrier } from '../sync/metadata-barrier.js';
+import { syncMetadata } from '../sync/metadata-sync.js';
+import { clockSeconds, writeSuperblock } from '../sync/superblock-write.js';
 import { Ext2Filesystem } from './ext2-filesystem.js';
+import { requireEmptyJournal } from './journal-check.js';
 import type { MountContext } from './mount-context.js';
 import { ReadOnlyDevice } from './read-only-device.js';
-import { metaBgDescriptorBlocks, type Volume } from './volume.js';
+import { metaBgDescriptorBlocks, type Mutable, type Volume } from './volume.js';
 
 /** How to mount. */
 export interface MountOptions {
-  /** Must be `true` in this release (writes arrive with ext2-lite part 2); otherwise mount fails with EROFS. */
+  /** Mount read-only: nothing is ever written to the device. Default false (writable). */
   readOnly?: boolean;
   /** Memory budget of the page cache (file data, directories and metadata together). Default 64 MiB. */
   cacheBytes?: number;
   /** Aligned file reads go straight from the device into the caller's buffer (@iomap/direct). */
   direct?: boolean;
-  /** File reads copy from device memory (@iomap/dax); the device must offer `directAccess` and blocks must be 4 KiB. */
+  /** File reads and writes copy to and from device memory (@iomap/dax); the device must offer `directAccess` and blocks must be 4 KiB. */
   dax?: boolean;
+  /** The clock for every timestamp written (inode and superblock times), in ns since the epoch. Default: Date.now(). */
+  now?: () => bigint;
 }
 
 const DEFAULT_CACHE_BYTES = 64 << 20;
 
 function checkOptions(device: BlockDevice, options: MountOptions): DaxDevice | undefined {
-  if (options.readOnly !== true) {
-    throw new FsError('EROFS', 'ext2-lite mounts read-only for now; writing arrives with part 2 - pass { readOnly: true }', { syscall: 'mount' });
+  if (options.readOnly !== true && device.readOnly) {
+    throw new FsError('EROFS', 'the device is read-only; mount with { readOnly: true }', { syscall: 'mount' });
   }
   if (options.direct === true && options.dax === true) {
     throw new FsError('EINVAL', 'mount options direct and dax exclude each other', { syscall: 'mount' });
@@ -75,7 +85,7 @@ async function readDescriptors(bdev: BlockDeviceCache, g: Geometry): Promise<Gro
 }
 
 /** Reads and checks everything up to the group descriptors. Precondition: device is readable. */
-async function openVolume(device: BlockDevice, cacheBytes: number): Promise<Volume> {
+async function openVolume(device: BlockDevice, cacheBytes: number, readOnly: boolean): Promise<Volume> {
   if (device.size < SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE) {
     throw new CorruptFilesystemError({ structure: 'superblock', location: `byte ${SUPERBLOCK_OFFSET}` }, `the device has only ${device.size} bytes, too few for an ext2 superblock`);
   }
@@ -84,7 +94,7 @@ async function openVolume(device: BlockDevice, cacheBytes: number): Promise<Volu
   const raw = new Uint8Array(SUPERBLOCK_SIZE);
   await boot.read(SUPERBLOCK_OFFSET, raw);
   const sb = decodeSuperblock(raw);
-  const policy = mountPolicy(sb);
+  const policy = readOnly ? mountPolicy(sb) : writablePolicy(mountPolicy(sb), sb);
   const geometry = geometryOf(sb);
   const needed = geometry.blocksCount * geometry.blockSize;
   if (needed > device.size) {
@@ -101,36 +111,106 @@ async function openVolume(device: BlockDevice, cacheBytes: number): Promise<Volu
   return { device, sb, geometry, descriptors, cache, bdev, filetype, policy, metaBgDescriptorBlocks: metaBgDescriptorBlocks(geometry) };
 }
 
+const ERROR_FS_REASON = 's_state has ERROR_FS';
+
 /**
- * Mounts the ext2 (or clean ext3) filesystem on `device`, read-only.
+ * The policy of a writable mount: like the kernel, errors recorded in s_state
+ * do not block writing but are warned about, as are an unchecked filesystem
+ * and a reached maximal mount count.
+ */
+function writablePolicy(policy: MountPolicy, sb: Volume['sb']): MountPolicy {
+  const reasons = policy.reasons.filter((r) => !r.startsWith(ERROR_FS_REASON));
+  const warnings = [...policy.warnings];
+  if ((sb.state & FS_STATE.ERROR_FS) !== 0) warnings.push('mounting fs with errors (s_state has ERROR_FS), running e2fsck is recommended');
+  if ((sb.state & FS_STATE.VALID_FS) === 0) warnings.push('mounting unchecked fs, running e2fsck is recommended');
+  if (sb.maxMntCount > 0 && sb.mntCount >= sb.maxMntCount) warnings.push('maximal mount count reached, running e2fsck is recommended');
+  return { ...policy, readOnly: reasons.length > 0, reasons, warnings };
+}
+
+/** Refuses a writable mount of what ext2-lite cannot keep consistent. */
+async function checkWritable(vol: Volume, inodes: InodeTable): Promise<void> {
+  if (vol.policy.reasons.length > 0) {
+    throw new FsError('EROFS', `cannot mount writable: ${vol.policy.reasons.join('; ')}; mount with { readOnly: true }`, { syscall: 'mount' });
+  }
+  if ((vol.geometry.featureCompat & COMPAT.has_journal) !== 0) await requireEmptyJournal(vol, inodes);
+}
+
+/**
+ * What the kernel does to the superblock at a writable mount (EXT2.md 1.4):
+ * VALID_FS cleared on disk at once (so a crash leaves "not clean"),
+ * s_mnt_count + 1 (s_max_mnt_count 0 becomes 20), s_mtime = now.
+ * Returns s_state as found, which unmount restores.
+ */
+async function markMounted(ctx: MountContext): Promise<number> {
+  const sb = ctx.vol.sb;
+  const found = sb.state;
+  sb.state = found & ~FS_STATE.VALID_FS;
+  sb.mntCount = (sb.mntCount + 1) & 0xffff;
+  if (sb.maxMntCount === 0) sb.maxMntCount = 20;
+  sb.mtime = clockSeconds(ctx);
+  await writeSuperblock(ctx);
+  await ctx.vol.bdev.syncBlocks();
+  return found;
+}
+
+/** The shared state of the mount, with its IomapOps and writeback callbacks bound to it. */
+function mountContext(vol: Volume, options: MountOptions, daxDevice: DaxDevice | undefined, readOnly: boolean): MountContext {
+  const ctx = {
+    vol,
+    inodes: new InodeTable(vol),
+    direct: options.direct === true,
+    daxDevice,
+    readOnly,
+    alloc: new AllocState(vol),
+    dirtyInodes: new Map(),
+    now: options.now ?? (() => BigInt(Date.now()) * 1_000_000n),
+    renameMutex: new Mutex(),
+    syncMutex: new Mutex(),
+    barrier: new MetadataBarrier(),
+  } as Mutable<MountContext>;
+  ctx.ops = ext2IomapOps(ctx);
+  ctx.writebackOps = ext2WritebackOps(ctx);
+  ctx.alloc.commit = () => syncMetadata(ctx);
+  return ctx;
+}
+
+/**
+ * Mounts the ext2 (or clean ext3) filesystem on `device`, writable unless
+ * `readOnly` is set.
  *
  * Feature policy (EXT2.md 1.3): incompatible features other than filetype
  * and meta_bg — including needs_recovery — refuse the mount with
- * `UnsupportedFeatureError` (EOPNOTSUPP) naming them; unknown ro_compat or
- * compat features would force read-only (the mount is read-only anyway; see
- * `fs.info.readOnlyReasons`). Corrupt metadata fails with
- * `CorruptFilesystemError` (EUCLEAN). Nothing is ever written to `device`.
+ * `UnsupportedFeatureError` (EOPNOTSUPP) naming them; ro_compat or compat
+ * features ext2-lite cannot maintain, a pending orphan list or a journal
+ * with transactions refuse a writable mount with EROFS (see
+ * `fs.info.readOnlyReasons`; mount read-only instead). A filesystem not
+ * cleanly unmounted, or with recorded errors, mounts with a warning in
+ * `fs.info.warnings`. Corrupt metadata fails with `CorruptFilesystemError`
+ * (EUCLEAN). A read-only mount never writes to `device`; a writable one
+ * clears VALID_FS on disk at once and sets it again at unmount.
  *
  * @example
  * ```ts
  * import { mount } from '@iomap/ext2-lite';
  * import { FileDevice } from '@iomap/blockdev-node';
  *
- * const device = await FileDevice.open('disk.img', { readOnly: true });
- * await using fs = await mount(device, { readOnly: true });
+ * const device = await FileDevice.open('disk.img');
+ * await using fs = await mount(device);
  * console.log(await fs.promises.readdir('/'));
  * console.log(await fs.promises.readFile('/etc/hostname', 'utf8'));
  * ```
  */
 export async function mount(device: BlockDevice, options: MountOptions = {}): Promise<Ext2Filesystem> {
+  const readOnly = options.readOnly === true;
   const daxDevice = checkOptions(device, options);
-  const vol = await openVolume(new ReadOnlyDevice(device), options.cacheBytes ?? DEFAULT_CACHE_BYTES);
+  const vol = await openVolume(readOnly ? new ReadOnlyDevice(device) : device, options.cacheBytes ?? DEFAULT_CACHE_BYTES, readOnly);
   if (daxDevice !== undefined) checkDaxGeometry(vol.geometry.blockSize);
-  const inodes = new InodeTable(vol);
-  const ctx: MountContext = { vol, inodes, ops: ext2IomapOps(vol, daxDevice), direct: options.direct === true, daxDevice };
-  const root = await inodes.get(ROOT_INO, 'the superblock (root directory)');
+  const ctx = mountContext(vol, options, daxDevice, readOnly);
+  if (!readOnly) await checkWritable(vol, ctx.inodes);
+  const root = await ctx.inodes.get(ROOT_INO, 'the superblock (root directory)');
   if (!root.isDirectory) {
     throw new CorruptFilesystemError({ structure: `inode ${ROOT_INO}` }, `the root inode has mode 0${root.mode.toString(8)}, not a directory`);
   }
-  return new Ext2Filesystem(ctx, root);
+  const stateAtMount = readOnly ? vol.sb.state : await markMounted(ctx);
+  return new Ext2Filesystem(ctx, root, stateAtMount);
 }

@@ -8,7 +8,9 @@
 //     and b is not the superblock/GDT/reserved GDT of a backup group,
 //     nor a bitmap, nor inside an inode table             (isMetadataBlock)
 //
-// In-memory state: immutable after mount (this part is read-only).
+// In-memory state: the superblock and the descriptors are changed in place by
+// a writable mount (allocators, mount/unmount state) and encoded back by the
+// metadata sync (sync/metadata-sync.ts); geometry never changes.
 import { CorruptFilesystemError, type BlockDevice } from '@iomap/core';
 import type { BlockDeviceCache, PageCache } from '@iomap/buffered';
 import { checkBlockPointer } from '../format/block-map.js';
@@ -17,13 +19,18 @@ import { descriptorBlockLocation, groupFirstBlock, type Geometry } from '../form
 import type { GroupDescriptor } from '../format/group-descriptor.js';
 import { hasSuperblockBackup, type MountPolicy, type Superblock } from '../format/superblock.js';
 
+/** A decoded structure with its fields writable (the in-memory copy a writable mount edits). */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** What the layers above share about one mounted filesystem. */
 export interface Volume {
-  /** The device every read goes to (the read-only guard of a read-only mount). */
+  /** The device every access goes to (the read-only guard of a read-only mount). */
   readonly device: BlockDevice;
-  readonly sb: Superblock;
+  /** The primary superblock as last decoded or encoded; counts are written back by the metadata sync. */
+  readonly sb: Mutable<Superblock>;
   readonly geometry: Geometry;
-  readonly descriptors: readonly GroupDescriptor[];
+  /** The group descriptors; a writable mount changes their counts in place (alloc/). */
+  readonly descriptors: Mutable<GroupDescriptor>[];
   readonly cache: PageCache;
   /** Metadata (superblock, descriptors, inode tables, indirect and xattr blocks). */
   readonly bdev: BlockDeviceCache;

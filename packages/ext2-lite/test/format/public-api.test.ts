@@ -2,8 +2,27 @@ import { describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 
 describe('public API', () => {
-  it('exports mount, the filesystem class and the feature vocabulary, no raw decoders', () => {
-    expect(Object.keys(api).sort()).toEqual(['COMPAT', 'Ext2Filesystem', 'INCOMPAT', 'RO_COMPAT', 'describeFeatures', 'mount']);
+  it('exports mkfs, mount, check, the filesystem class, the superblock decoder and the feature vocabulary, no other raw decoders', () => {
+    expect(Object.keys(api).sort()).toEqual([
+      'CHECK_PROBLEMS',
+      'COMPAT',
+      'CREATOR_OS',
+      'Ext2Filesystem',
+      'FS_ERRORS',
+      'FS_STATE',
+      'INCOMPAT',
+      'RO_COMPAT',
+      'SUPERBLOCK_OFFSET',
+      'SUPERBLOCK_SIZE',
+      'check',
+      'decodeSuperblock',
+      'describeFeatures',
+      'formatUuid',
+      'lastMountedPath',
+      'mkfs',
+      'mount',
+      'volumeLabel',
+    ]);
     expect(api.describeFeatures({ compat: api.COMPAT.ext_attr, incompat: api.INCOMPAT.filetype, roCompat: api.RO_COMPAT.sparse_super })).toEqual([
       'ext_attr',
       'filetype',

@@ -1,0 +1,195 @@
+// Extraction onto the host, safe against crafted images (the e2fsprogs
+// rdump path-traversal bug, e2fsprogs#272):
+//  - names come as bytes and are checked by copyTree (no '/', '..', NUL);
+//  - an entry is created only inside a directory this copy created or
+//    verified with lstat to be a real directory (never a symlink), so a
+//    symlink extracted earlier can never redirect a later entry;
+//  - files are created with O_CREAT|O_EXCL|O_NOFOLLOW after removing what
+//    was there, so a pre-existing or raced symlink is never followed;
+//  - symlinks are created as they are (their targets are data) and never
+//    followed by this copy.
+import { constants } from 'node:fs';
+import { chmod, link, lchown, lstat, lutimes, mkdir, open, symlink, unlink, utimes } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { FsError } from '@iomap/core';
+import { splitTimeNs } from '@iomap/vfs';
+import type { CliContext } from '../cli/cli-context.js';
+import type { Subject } from '../cli/error-report.js';
+import type { Progress } from '../cli/progress.js';
+import { displayBytes } from '../show/display-name.js';
+import { majorMinor } from '../show/mode-string.js';
+import { writeSparse } from './sparse-writer.js';
+import { existsError, type TreeSink } from './tree-sink.js';
+import { joinPath, pathKey, type TreeEntry } from './tree-entry.js';
+
+const execFileAsync = promisify(execFile);
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** Options of {@link HostSink}. */
+export interface HostSinkOptions {
+  /** cp -p: modes with special bits, owners (when permitted) and times. */
+  preserve: boolean;
+  /** cp -f: replace existing symlinks and special files too (regular files are always replaced). */
+  force: boolean;
+}
+
+const seconds = (ns: bigint): number => {
+  const { seconds: s, nanoseconds } = splitTimeNs(ns);
+  return Number(s) + Number(nanoseconds) / 1e9;
+};
+
+const isPermissionError = (err: unknown): boolean => ['EPERM', 'EACCES', 'EINVAL'].includes((err as { code?: string }).code ?? '');
+
+export class HostSink implements TreeSink {
+  private readonly root: Buffer;
+  /** Directories (by pathKey) created or verified as real directories. */
+  private readonly verified = new Set<string>();
+  /** Host path of the first entry of each hard-link group. */
+  private readonly links = new Map<string, Buffer>();
+  private readonly dirs: { path: Buffer; entry: TreeEntry }[] = [];
+  private readonly umask = process.umask();
+
+  constructor(
+    private readonly ctx: CliContext,
+    /** Where the copy's root entry goes. */
+    root: string,
+    private readonly options: HostSinkOptions,
+    private readonly progress?: Progress,
+  ) {
+    this.root = Buffer.from(root);
+  }
+
+  describe(path: readonly Uint8Array[]): string {
+    return displayBytes(joinPath(this.root, path));
+  }
+
+  subject(path: readonly Uint8Array[]): Subject {
+    return { path: this.describe(path) };
+  }
+
+  async add(entry: TreeEntry): Promise<void> {
+    const path = Buffer.from(joinPath(this.root, entry.path));
+    const shown = path.toString();
+    if (entry.path.length > 0 && !this.verified.has(pathKey(entry.path.slice(0, -1)))) {
+      throw new FsError('ENOTDIR', 'its parent directory was not created by this copy; refusing to write through anything else', { syscall: 'open', path: shown });
+    }
+    const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
+    if (first !== undefined) {
+      await this.clear(path, shown, entry);
+      await link(first, path);
+      return;
+    }
+    switch (entry.kind) {
+      case 'dir':
+        await this.makeDirectory(path, shown, entry);
+        return;
+      case 'file':
+        await this.clear(path, shown, entry);
+        await this.writeFile(path, entry);
+        break;
+      case 'symlink':
+        await this.clear(path, shown, entry);
+        await symlink(Buffer.from(entry.target ?? new Uint8Array()), path);
+        if (this.options.preserve) await this.preserveLink(path, entry);
+        break;
+      default:
+        await this.clear(path, shown, entry);
+        await this.makeSpecial(path, shown, entry);
+    }
+    if (entry.linkId !== undefined) this.links.set(entry.linkId, path);
+  }
+
+  /** Removes a non-directory in the way; an existing directory is an error for a non-directory entry. */
+  private async clear(path: Buffer, shown: string, entry: TreeEntry): Promise<void> {
+    let st;
+    try {
+      st = await lstat(path);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return;
+      throw err;
+    }
+    if (st.isDirectory()) throw new FsError('EISDIR', `cannot replace a directory with a ${entry.kind}`, { syscall: 'open', path: shown });
+    if (!st.isFile() && !this.options.force) throw existsError(shown, 'not a regular file: use -f to replace it');
+    await unlink(path);
+  }
+
+  private async makeDirectory(path: Buffer, shown: string, entry: TreeEntry): Promise<void> {
+    try {
+      await mkdir(path, 0o700);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+      const st = await lstat(path);
+      if (!st.isDirectory()) {
+        throw new FsError('ENOTDIR', `exists and is not a directory${st.isSymbolicLink() ? ' (a symlink: not followed)' : ''}`, { syscall: 'mkdir', path: shown });
+      }
+    }
+    this.verified.add(pathKey(entry.path));
+    this.dirs.push({ path, entry });
+  }
+
+  private async writeFile(path: Buffer, entry: TreeEntry): Promise<void> {
+    const mode = this.options.preserve ? entry.perm & 0o777 : entry.perm & 0o777 & ~this.umask;
+    const handle = await open(path, CREATE_FLAGS, mode);
+    try {
+      if (entry.data !== undefined) {
+        await writeSparse(entry.data(), {
+          write: async (data, position) => {
+            await handle.write(data, 0, data.length, position);
+          },
+          setSize: (size) => handle.truncate(size),
+        }, 4096, (n) => this.progress?.bytes(n));
+      }
+      if (this.options.preserve) {
+        await handle.chown(entry.uid, entry.gid).catch((err: unknown) => this.ownershipFailed(err, path));
+        await handle.chmod(entry.perm);
+        await handle.utimes(seconds(entry.atimeNs), seconds(entry.mtimeNs));
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async makeSpecial(path: Buffer, shown: string, entry: TreeEntry): Promise<void> {
+    if (entry.kind === 'socket') {
+      this.ctx.warn(`ext2-lite: ${shown}: socket not copied (sockets cannot be recreated from a file)`);
+      return;
+    }
+    // Node.js has no mknod/mkfifo; coreutils does it (devices need root).
+    const mode = (this.options.preserve ? entry.perm : entry.perm & ~this.umask) & 0o7777;
+    const type = entry.kind === 'fifo' ? ['p'] : [entry.kind === 'char' ? 'c' : 'b', String(majorMinor(entry.rdev).major), String(majorMinor(entry.rdev).minor)];
+    try {
+      await execFileAsync('mknod', ['-m', mode.toString(8), shown, ...type]);
+    } catch (err) {
+      throw new FsError('EPERM', `cannot create ${entry.kind === 'fifo' ? 'a FIFO' : 'a device node'}: ${String((err as { stderr?: string }).stderr ?? err).trim()}`, { syscall: 'mknod', path: shown });
+    }
+    if (this.options.preserve) {
+      await lchown(path, entry.uid, entry.gid).catch((err: unknown) => this.ownershipFailed(err, path));
+      await utimes(path, seconds(entry.atimeNs), seconds(entry.mtimeNs));
+    }
+  }
+
+  private async preserveLink(path: Buffer, entry: TreeEntry): Promise<void> {
+    await lchown(path, entry.uid, entry.gid).catch((err: unknown) => this.ownershipFailed(err, path));
+    await lutimes(path, seconds(entry.atimeNs), seconds(entry.mtimeNs));
+  }
+
+  private ownershipFailed(err: unknown, path: Buffer): void {
+    // Like cp -p run by a normal user: owners that cannot be given are left as they are.
+    if (!isPermissionError(err)) throw err;
+    this.ctx.info(`ext2-lite: ${path.toString()}: owner not preserved (${(err as Error).message})`);
+  }
+
+  /** Directory modes and times, deepest first (children changed the times; a read-only mode would have blocked them). */
+  async finish(): Promise<void> {
+    for (const { path, entry } of this.dirs.reverse()) {
+      if (this.options.preserve) {
+        await lchown(path, entry.uid, entry.gid).catch((err: unknown) => this.ownershipFailed(err, path));
+        await chmod(path, entry.perm);
+        await utimes(path, seconds(entry.atimeNs), seconds(entry.mtimeNs));
+      } else {
+        await chmod(path, entry.perm & 0o777 & ~this.umask);
+      }
+    }
+  }
+}

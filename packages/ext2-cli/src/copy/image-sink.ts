@@ -1,0 +1,176 @@
+// Writing a tree into a mounted, writable image (cp into an image, mkfs -d).
+// Entries are created through fs.promises (mkdir, open/write, symlink, link,
+// mknod); their exact metadata — mode, owner, nanosecond times — and xattrs
+// through the inode operations setattr/setxattr. Directory metadata waits
+// for the directory's children. Parents an archive leaves implicit are made
+// like `mkdir -p` (0755, root). File data skips zero blocks (holes).
+import { FsError } from '@iomap/core';
+import type { Ext2Filesystem } from '@iomap/ext2-lite';
+import type { FsPromises } from '@iomap/vfs';
+import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFSOCK } from '@iomap/vfs';
+import type { Subject } from '../cli/error-report.js';
+import type { Progress } from '../cli/progress.js';
+import { displayBytes } from '../show/display-name.js';
+import { inodeMethod, writeMethod } from '../image/image-write.js';
+import { writeSparse } from './sparse-writer.js';
+import { existsError, type TreeSink } from './tree-sink.js';
+import { joinPath, pathKey, type TreeEntry } from './tree-entry.js';
+
+const SPECIAL_TYPE: Record<string, number> = { char: S_IFCHR, block: S_IFBLK, fifo: S_IFIFO, socket: S_IFSOCK };
+
+/** Options of {@link ImageSink}. */
+export interface ImageSinkOptions {
+  /** The image file, for messages. */
+  image: string;
+  /** Keep owners, special mode bits, times and xattrs of the source (cp -p, mkfs -d). */
+  preserve: boolean;
+  /** Replace existing non-directories of any type (cp -f); regular files are always replaced. */
+  force: boolean;
+  /** The inode-change time to record (ns since the epoch): the clock, or a fixed time for reproducible images. */
+  now: () => bigint;
+  /**
+   * The destination is a new, empty filesystem (mkfs -d): nothing can be in
+   * the way of an entry except one this copy made (an archive may list a
+   * path twice), so the existence check is skipped for everything else.
+   */
+  fresh?: boolean;
+}
+
+export class ImageSink implements TreeSink {
+  private readonly root: Uint8Array;
+  private readonly known = new Set<string>();
+  private readonly links = new Map<string, Uint8Array>();
+  /** With `fresh`: every path made so far (pathKey). */
+  private readonly made = new Set<string>();
+  private readonly dirs: { path: Uint8Array; entry: TreeEntry }[] = [];
+
+  constructor(
+    private readonly fs: Ext2Filesystem,
+    /** fs/promises over `fs` (its clock stamps new inodes). */
+    private readonly fsp: FsPromises,
+    /** Image path where the copy's root entry goes. */
+    root: string,
+    private readonly options: ImageSinkOptions,
+    private readonly progress?: Progress,
+  ) {
+    this.root = new TextEncoder().encode(root === '/' ? '' : root.replace(/\/+$/, ''));
+  }
+
+  describe(path: readonly Uint8Array[]): string {
+    return displayBytes(joinPath(this.root, path)) || '/';
+  }
+
+  subject(path: readonly Uint8Array[]): Subject {
+    return { image: this.options.image, path: this.describe(path) };
+  }
+
+  private pathOf(entry: TreeEntry): Uint8Array {
+    const path = joinPath(this.root, entry.path);
+    return path.length === 0 ? new TextEncoder().encode('/') : path;
+  }
+
+  async add(entry: TreeEntry): Promise<void> {
+    await this.ensureParents(entry.path);
+    const path = this.pathOf(entry);
+    const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
+    if (first !== undefined) {
+      await this.clear(path, entry);
+      await writeMethod(this.fsp, 'link')(first, path);
+      return;
+    }
+    if (entry.kind === 'dir') return this.makeDirectory(path, entry);
+    await this.clear(path, entry);
+    if (entry.kind === 'file') await this.writeFile(path, entry);
+    else if (entry.kind === 'symlink') await writeMethod(this.fsp, 'symlink')(entry.target ?? new Uint8Array(), path);
+    else await writeMethod(this.fsp, 'mknod')(path, (SPECIAL_TYPE[entry.kind] as number) | (entry.perm & 0o777), entry.rdev);
+    await this.applyMetadata(path, entry);
+    if (entry.linkId !== undefined) this.links.set(entry.linkId, path);
+  }
+
+  /** mkdir -p for parents an archive did not list (directory sources always list them first). */
+  private async ensureParents(components: readonly Uint8Array[]): Promise<void> {
+    if (components.length === 0 || this.known.has(pathKey(components.slice(0, -1)))) return;
+    for (let depth = 0; depth < components.length; depth++) {
+      const key = pathKey(components.slice(0, depth));
+      if (this.known.has(key)) continue;
+      const path = joinPath(this.root, components.slice(0, depth));
+      if (path.length > 0) await writeMethod(this.fsp, 'mkdir')(path, { recursive: true, mode: 0o755 });
+      this.known.add(key);
+    }
+  }
+
+  private async clear(path: Uint8Array, entry: TreeEntry): Promise<void> {
+    if (this.options.fresh === true) {
+      const key = pathKey(entry.path);
+      if (!this.made.has(key)) {
+        this.made.add(key);
+        return;
+      }
+    }
+    let st;
+    try {
+      st = await this.fsp.lstat(path);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return;
+      throw err;
+    }
+    const shown = displayBytes(path);
+    if (st.isDirectory()) throw new FsError('EISDIR', `cannot replace a directory with a ${entry.kind}`, { syscall: 'open', path: shown });
+    if (!st.isFile() && !this.options.force) throw existsError(shown, 'not a regular file: use -f to replace it');
+    await writeMethod(this.fsp, 'unlink')(path);
+  }
+
+  private async makeDirectory(path: Uint8Array, entry: TreeEntry): Promise<void> {
+    try {
+      await writeMethod(this.fsp, 'mkdir')(path, { mode: 0o700 });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+      if (!(await this.fsp.lstat(path)).isDirectory()) {
+        throw new FsError('ENOTDIR', 'exists and is not a directory', { syscall: 'mkdir', path: displayBytes(path) });
+      }
+    }
+    this.known.add(pathKey(entry.path));
+    this.dirs.push({ path, entry });
+  }
+
+  private async writeFile(path: Uint8Array, entry: TreeEntry): Promise<void> {
+    const handle = await writeMethod(this.fsp, 'open')(path, 'w', 0o600);
+    try {
+      if (entry.data !== undefined) {
+        const target = {
+          write: async (data: Uint8Array, position: number): Promise<void> => {
+            for (let done = 0; done < data.length; ) done += (await handle.write(data, done, data.length - done, position + done)).bytesWritten;
+          },
+          setSize: (size: number): Promise<void> => handle.truncate(size),
+        };
+        await writeSparse(entry.data(), target, this.fs.info.blockSize, (n) => this.progress?.bytes(n));
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Mode, owner, times and xattrs in one setattr (exact nanoseconds, symlinks included). */
+  private async applyMetadata(path: Uint8Array, entry: TreeEntry): Promise<void> {
+    const inode = await this.fs.inodeAt(path, { followFinal: false });
+    const ctimeNs = this.options.now();
+    if (!this.options.preserve) {
+      if (entry.kind !== 'symlink') await inodeMethod(this.fs, 'setattr')(inode, { mode: entry.perm & 0o777, ctimeNs });
+      return;
+    }
+    await inodeMethod(this.fs, 'setattr')(inode, {
+      ...(entry.kind === 'symlink' ? {} : { mode: entry.perm }),
+      uid: entry.uid,
+      gid: entry.gid,
+      atimeNs: entry.atimeNs,
+      mtimeNs: entry.mtimeNs,
+      ctimeNs,
+    });
+    for (const [name, value] of entry.xattrs ?? []) await inodeMethod(this.fs, 'setxattr')(inode, name, value);
+  }
+
+  /** Directory metadata, deepest first, after their children were made. */
+  async finish(): Promise<void> {
+    for (const { path, entry } of this.dirs.reverse()) await this.applyMetadata(path, entry);
+  }
+}

@@ -1,0 +1,89 @@
+// The unit every copy moves: one file-system object of a source tree (a host
+// directory, an image, a tar archive), described independently of where it
+// came from, so any source can feed any destination (cp and mkfs -d share
+// this path).
+//
+// `path` holds the entry's name components below the copy's root, as raw
+// bytes; [] is the root itself. Sources yield parents before children.
+
+export type EntryKind = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
+
+export interface TreeEntry {
+  path: Uint8Array[];
+  kind: EntryKind;
+  /** Permission bits, including setuid/setgid/sticky (mode & 0o7777). */
+  perm: number;
+  uid: number;
+  gid: number;
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  /** Bytes of a regular file. */
+  size: number;
+  /** Device number (Linux encoding) of a char/block device. */
+  rdev: number;
+  /** A symlink's target bytes. */
+  target?: Uint8Array;
+  /**
+   * Hard links: entries with the same id are one inode. The first one seen is
+   * created; the rest become links to it.
+   */
+  linkId?: string;
+  /** Extended attributes (name, value), when the source has them. */
+  xattrs?: [string, Uint8Array][];
+  /** The file's bytes, in order (regular files only). */
+  data?: () => AsyncIterable<Uint8Array>;
+}
+
+/** A tree of entries, parents first. */
+export type TreeSource = AsyncIterable<TreeEntry>;
+
+const SLASH = 0x2f;
+
+/** Components joined with '/' and prefixed by `base` (bytes, no trailing '/'). */
+export function joinPath(base: Uint8Array, components: readonly Uint8Array[]): Uint8Array {
+  let length = base.length;
+  for (const c of components) length += 1 + c.length;
+  const out = new Uint8Array(length);
+  out.set(base, 0);
+  let at = base.length;
+  for (const c of components) {
+    out[at++] = SLASH;
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** The components of a '/'-separated path string ('' and '.' parts dropped). */
+export function splitPath(path: string): Uint8Array[] {
+  const enc = new TextEncoder();
+  return path
+    .split('/')
+    .filter((p) => p !== '' && p !== '.')
+    .map((p) => enc.encode(p));
+}
+
+/**
+ * Key of a path for maps: each component length-prefixed (latin1 of its
+ * bytes), so no two component lists share a key — not [] and [''], not
+ * ['a/b'] and ['a', 'b'].
+ */
+export function pathKey(components: readonly Uint8Array[]): string {
+  let key = '';
+  for (const c of components) {
+    // latin1, one char per byte, without a Buffer per component: the image
+    // sink keys every entry of a copied tree several times.
+    key += `${c.length}:`;
+    for (let i = 0; i < c.length; i++) key += String.fromCharCode(c[i] as number);
+  }
+  return key;
+}
+
+/** Why a name cannot be created safely, or undefined when it can: empty, '.', '..', or holding '/' or NUL. */
+export function unsafeNameReason(name: Uint8Array): string | undefined {
+  if (name.length === 0) return 'an empty name';
+  if (name.length <= 2 && name.every((b) => b === 0x2e)) return `the name '${name.length === 1 ? '.' : '..'}'`;
+  if (name.includes(SLASH)) return "a name containing '/'";
+  if (name.includes(0)) return 'a name containing a NUL byte';
+  return undefined;
+}

@@ -1,0 +1,50 @@
+// The tree `mkfs -d` copies in: a host directory, a tar archive (file,
+// gzip-compressed or not) or '-' (a tar archive on stdin); with owner
+// mapping (--squash-owners, --uid, --gid) and, for reproducible images,
+// times clamped to the build epoch.
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { hostTree } from '../copy/host-source.js';
+import { openArchive, tarTree } from '../copy/tar-source.js';
+import type { TreeEntry, TreeSource } from '../copy/tree-entry.js';
+
+/** How owners and times are rewritten on the way in. */
+export interface EntryRewrite {
+  squashOwners: boolean;
+  uid?: number;
+  gid?: number;
+  /**
+   * Reproducible builds: times later than this (ns) become this, and atime
+   * becomes the (clamped) mtime — reading the input changes host atimes.
+   */
+  clampNs?: bigint;
+}
+
+/** Where -d points. */
+export type PopulateKind = 'directory' | 'archive';
+
+/** Whether -d names a directory or an archive ('-' is an archive on stdin). */
+export async function populateKind(path: string, cwd: string): Promise<PopulateKind> {
+  if (path === '-') return 'archive';
+  return (await stat(resolve(cwd, path))).isDirectory() ? 'directory' : 'archive';
+}
+
+/** A fresh pass over the -d input (an archive on stdin can be read once only). */
+export async function openPopulateSource(path: string, cwd: string, stdin: Readable): Promise<TreeSource> {
+  if ((await populateKind(path, cwd)) === 'directory') return hostTree(resolve(cwd, path));
+  return tarTree(await openArchive(path === '-' ? '-' : resolve(cwd, path), stdin));
+}
+
+/** Applies owner mapping and time clamping to every entry. */
+export async function* rewriteEntries(source: TreeSource, rewrite: EntryRewrite): AsyncGenerator<TreeEntry> {
+  const clamp = (ns: bigint): bigint => (rewrite.clampNs !== undefined && ns > rewrite.clampNs ? rewrite.clampNs : ns);
+  for await (const entry of source) {
+    let { uid, gid } = entry;
+    if (rewrite.squashOwners) uid = gid = 0;
+    if (rewrite.uid !== undefined) uid = rewrite.uid;
+    if (rewrite.gid !== undefined) gid = rewrite.gid;
+    const mtimeNs = clamp(entry.mtimeNs);
+    yield { ...entry, uid, gid, atimeNs: rewrite.clampNs === undefined ? entry.atimeNs : mtimeNs, mtimeNs };
+  }
+}

@@ -1,0 +1,142 @@
+// ext2-lite sequential write + sync against the bare FileHandle loop, in one run.
+//
+//   npm run bench:write -w @iomap/ext2-lite      (BENCH_MIB=256 BENCH_ROUNDS=5)
+//
+// Like read.bench.ts it measures dist/ (built first by the script);
+// BENCH_SOURCE=src measures the TypeScript sources. Each round:
+//
+//  - ours: a fresh 1 GiB image made by `mke2fs -t ext2 -b 4096` holding one
+//    empty file, mounted writable on a FileDevice; 256 MiB written to the
+//    file in 1 MiB calls of `fs.write` (delayed allocation, page cache),
+//    then `fs.fsync(file)` (data written back in large runs, flush, all
+//    metadata, flush). Timed: first write .. fsync resolved.
+//  - baseline: the same 256 MiB written to a plain file next to the image
+//    with awaited 1 MiB `FileHandle.write` calls, then `datasync()`.
+//
+// The two alternate, the order rotating each round; medians are printed as
+// MB/s and the ratio ours / baseline (target >= 0.7), then `e2fsck -fn`
+// checks the last image.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, open, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FsError } from '@iomap/core';
+import { FileDevice } from '@iomap/blockdev-node';
+
+type Api = typeof import('../src/index.js');
+const fromSource = process.env['BENCH_SOURCE'] === 'src';
+const entry = new URL(fromSource ? '../src/index.ts' : '../dist/index.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  throw new FsError('ENOENT', 'the built package is missing; run `npm run build` (npm run bench:write builds first)', { path: fileURLToPath(entry) });
+}
+const { mount } = (await import(entry.href)) as Api;
+
+const MiB = 1024 * 1024;
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new FsError('EINVAL', `${name} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+const totalBytes = envInt('BENCH_MIB', 256) * MiB;
+const rounds = envInt('BENCH_ROUNDS', 5);
+const SBIN_PATH = `${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`;
+
+/** One 1 MiB source buffer of non-zero bytes, shared by both sides. */
+const chunk = new Uint8Array(MiB);
+{
+  let x = 0x9e3779b9;
+  const words = new Uint32Array(chunk.buffer);
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x >>> 0;
+  }
+}
+
+async function makeImage(dir: string): Promise<string> {
+  const tree = join(dir, 'tree');
+  await mkdir(tree, { recursive: true });
+  await writeFile(join(tree, 'big.bin'), new Uint8Array(0));
+  const image = join(dir, 'write.img');
+  await rm(image, { force: true });
+  await writeFile(image, new Uint8Array(0));
+  await truncate(image, 1024 * MiB);
+  execFileSync('mke2fs', ['-q', '-F', '-t', 'ext2', '-b', '4096', '-d', tree, image], { stdio: 'pipe', env: { ...process.env, PATH: SBIN_PATH } });
+  return image;
+}
+
+/** Write + fsync through ext2-lite; returns MB/s. */
+async function ours(dir: string): Promise<number> {
+  const image = await makeImage(dir);
+  const device = await FileDevice.open(image);
+  try {
+    const fs = await mount(device);
+    const file = await fs.inodeAt('/big.bin');
+    const start = performance.now();
+    for (let pos = 0; pos < totalBytes; pos += MiB) await fs.write(file, pos, chunk);
+    await fs.fsync(file, false);
+    const seconds = (performance.now() - start) / 1000;
+    await fs.unmount();
+    return totalBytes / MiB / seconds;
+  } finally {
+    await device.close();
+  }
+}
+
+/** The bare loop: awaited 1 MiB FileHandle.write calls, then datasync; returns MB/s. */
+async function bare(dir: string): Promise<number> {
+  const path = join(dir, 'bare.bin');
+  await rm(path, { force: true });
+  const fh = await open(path, 'w');
+  try {
+    const start = performance.now();
+    for (let pos = 0; pos < totalBytes; pos += MiB) await fh.write(chunk, 0, MiB, pos);
+    await fh.datasync();
+    return totalBytes / MiB / ((performance.now() - start) / 1000);
+  } finally {
+    await fh.close();
+    await rm(path, { force: true });
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(process.env['BENCH_DIR'] ?? tmpdir(), 'ext2-lite-write-bench-'));
+  try {
+    await bare(dir); // warm-up of both paths
+    await ours(dir);
+    const speeds: [number[], number[]] = [[], []];
+    for (let r = 0; r < rounds; r++) {
+      if (r % 2 === 0) {
+        speeds[0].push(await ours(dir));
+        speeds[1].push(await bare(dir));
+      } else {
+        speeds[1].push(await bare(dir));
+        speeds[0].push(await ours(dir));
+      }
+    }
+    const [a, b] = [median(speeds[0]), median(speeds[1])];
+    console.log(`ext2-lite write bench: ${totalBytes / MiB} MiB, 1 MiB writes, ${rounds} rounds (median), ${fromSource ? 'src' : 'dist'}`);
+    console.log('| workload | ours MB/s | baseline MB/s | ratio |');
+    console.log('|---|---:|---:|---:|');
+    console.log(`| write ${totalBytes / MiB} MiB + fsync (baseline: FileHandle.write + datasync) | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(2)} |`);
+    const fsck = spawnSync('e2fsck', ['-fn', join(dir, 'write.img')], { encoding: 'utf8', env: { ...process.env, PATH: SBIN_PATH } });
+    console.log(`e2fsck -fn of the last image: exit ${fsck.status}`);
+    if (fsck.status !== 0) console.log(fsck.stdout, fsck.stderr);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
