@@ -1,6 +1,6 @@
 // ext2-lite sequential write + sync against the bare FileHandle loop, in one run.
 //
-//   npm run bench:write -w @iomap/ext2-lite      (BENCH_MIB=256 BENCH_ROUNDS=5)
+//   npm run bench:write -w @iomap/ext2-lite      (BENCH_MIB=256 BENCH_ROUNDS=5 BENCH_CACHE_MIB=64)
 //
 // Like read.bench.ts it measures dist/ (built first by the script);
 // BENCH_SOURCE=src measures the TypeScript sources. Each round:
@@ -45,6 +45,7 @@ function envInt(name: string, fallback: number): number {
 
 const totalBytes = envInt('BENCH_MIB', 256) * MiB;
 const rounds = envInt('BENCH_ROUNDS', 5);
+const CACHE_BYTES = envInt('BENCH_CACHE_MIB', 64) * MiB;
 const SBIN_PATH = `${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`;
 
 /** One 1 MiB source buffer of non-zero bytes, shared by both sides. */
@@ -77,7 +78,7 @@ async function ours(dir: string): Promise<number> {
   const image = await makeImage(dir);
   const device = await FileDevice.open(image);
   try {
-    const fs = await mount(device);
+    const fs = await mount(device, { cacheBytes: CACHE_BYTES });
     const file = await fs.inodeAt('/big.bin');
     const start = performance.now();
     for (let pos = 0; pos < totalBytes; pos += MiB) await fs.write(file, pos, chunk);
