@@ -7,6 +7,7 @@
 //   number) -> add the entry -> parent: mtime/ctime, INDEX_FL cleared,
 //   links + 1 for a subdirectory
 //
+// The steps from createInode on are one metadata change (metadata-barrier.ts).
 // If filling or the entry fails (ENOSPC), the half-made inode is dropped
 // again (links to 0, evicted), so nothing leaks.
 import { FsError } from '@iomap/core';
@@ -14,6 +15,7 @@ import type { NewInodeAttributes } from '@iomap/vfs';
 import { fileTypeFromMode } from '../format/dir-entry.js';
 import { S_IF, S_IFMT } from '../format/inode.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
+import { makeInodeRoom } from '../alloc/inode-allocator.js';
 import { createInode, dropLink, markInodeDirty } from '../inode/inode-write.js';
 import type { MountContext } from '../mount/mount-context.js';
 import { addDirEntry, findDirEntry, writeFirstDirBlock } from '../dir/dir-edit.js';
@@ -33,17 +35,22 @@ async function makeNode(ctx: MountContext, dir: Ext2Inode, name: Uint8Array, ini
     requireLiveDirectory(dir, syscall);
     if ((await findDirEntry(ctx, dir, name)) !== undefined) throw new FsError('EEXIST', `the name already exists in directory inode ${dir.ino}`, { syscall });
     if (isDir) requireLinkRoom(dir, syscall);
-    const inode = await createInode(ctx, dir, init);
-    try {
-      await fill(inode);
-      await addDirEntry(ctx, dir, name, { ino: inode.ino, fileType: fileTypeFromMode(inode.disk.mode) });
-    } catch (err) {
-      await discardNewInode(ctx, inode);
-      throw err;
-    }
-    if (isDir) dir.disk.linksCount += 1;
-    directoryChanged(ctx, dir, init.timeNs);
-    return inode;
+    // Inodes freed since the last sync become usable here, outside the barrier (a commit inside would wait for itself).
+    await makeInodeRoom(ctx);
+    // One metadata change: a sync never writes the inode without its entry or the entry without its inode.
+    return await ctx.barrier.change(async () => {
+      const inode = await createInode(ctx, dir, init);
+      try {
+        await fill(inode);
+        await addDirEntry(ctx, dir, name, { ino: inode.ino, fileType: fileTypeFromMode(inode.disk.mode) });
+      } catch (err) {
+        await discardNewInode(ctx, inode);
+        throw err;
+      }
+      if (isDir) dir.disk.linksCount += 1;
+      directoryChanged(ctx, dir, init.timeNs);
+      return inode;
+    });
   } finally {
     release();
   }

@@ -27,12 +27,15 @@ export async function linkEntry(ctx: MountContext, inode: Ext2Inode, dir: Ext2In
     if (inode.disk.linksCount === 0) throw new FsError('ENOENT', `inode ${inode.ino} was deleted`, { syscall: 'link' });
     requireLinkRoom(inode, 'link');
     if ((await findDirEntry(ctx, dir, name)) !== undefined) throw new FsError('EEXIST', `the name already exists in directory inode ${dir.ino}`, { syscall: 'link' });
-    await addDirEntry(ctx, dir, name, { ino: inode.ino, fileType: fileTypeFromMode(inode.disk.mode) });
-    const now = ctx.now();
-    inode.disk.linksCount += 1;
-    setInodeTime(inode.disk, 'ctime', now);
-    markInodeDirty(ctx, inode);
-    directoryChanged(ctx, dir, now);
+    // One metadata change: a sync never writes the entry without the raised link count.
+    await ctx.barrier.change(async () => {
+      await addDirEntry(ctx, dir, name, { ino: inode.ino, fileType: fileTypeFromMode(inode.disk.mode) });
+      const now = ctx.now();
+      inode.disk.linksCount += 1;
+      setInodeTime(inode.disk, 'ctime', now);
+      markInodeDirty(ctx, inode);
+      directoryChanged(ctx, dir, now);
+    });
   } finally {
     release();
   }

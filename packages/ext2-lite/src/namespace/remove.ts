@@ -50,9 +50,12 @@ export async function unlinkEntry(ctx: MountContext, dir: Ext2Inode, name: Uint8
     if (victim.isDirectory) throw new FsError('EISDIR', 'unlink of a directory: use rmdir', { syscall: 'unlink' });
     const releaseVictim = await lockInOrder([victim]);
     try {
-      await removeDirEntry(ctx, dir, name);
-      directoryChanged(ctx, dir, ctx.now());
-      await dropRemovedEntryLinks(ctx, victim);
+      // One metadata change: a sync never writes the removed entry without the dropped link count.
+      await ctx.barrier.change(async () => {
+        await removeDirEntry(ctx, dir, name);
+        directoryChanged(ctx, dir, ctx.now());
+        await dropRemovedEntryLinks(ctx, victim);
+      });
     } finally {
       releaseVictim();
     }
@@ -72,10 +75,12 @@ export async function removeDirectory(ctx: MountContext, dir: Ext2Inode, name: U
     const releaseVictim = await lockInOrder([victim]);
     try {
       if (!(await isDirectoryEmpty(ctx, victim))) throw new FsError('ENOTEMPTY', `directory inode ${victim.ino} is not empty`, { syscall: 'rmdir' });
-      await removeDirEntry(ctx, dir, name);
-      dir.disk.linksCount = Math.max(2, dir.disk.linksCount - 1);
-      directoryChanged(ctx, dir, ctx.now());
-      await dropRemovedEntryLinks(ctx, victim);
+      await ctx.barrier.change(async () => {
+        await removeDirEntry(ctx, dir, name);
+        dir.disk.linksCount = Math.max(2, dir.disk.linksCount - 1);
+        directoryChanged(ctx, dir, ctx.now());
+        await dropRemovedEntryLinks(ctx, victim);
+      });
     } finally {
       releaseVictim();
     }

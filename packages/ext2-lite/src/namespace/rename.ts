@@ -97,8 +97,11 @@ async function renameLocked(ctx: MountContext, sides: RenameSides, options: Rena
   }
   const releaseChildren: Release = await lockInOrder(byInodeNumber(target === undefined ? [source] : [source, target]));
   try {
-    if (exchange) await exchangeLocked(ctx, sides, source, target as Ext2Inode);
-    else await moveLocked(ctx, sides, source, target);
+    // One metadata change: a sync never writes a rename halfway (both entries, '..', link counts).
+    await ctx.barrier.change(async () => {
+      if (exchange) await exchangeLocked(ctx, sides, source, target as Ext2Inode);
+      else await moveLocked(ctx, sides, source, target);
+    });
   } finally {
     releaseChildren();
   }
