@@ -15,17 +15,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FileDevice } from '@iomap/blockdev-node';
 import { FsError } from '@iomap/core';
+import { loadExt2Lite } from './bench-api.js';
 
-type Api = typeof import('../src/index.js');
-const fromSource = process.env['BENCH_SOURCE'] === 'src';
-const entry = new URL(fromSource ? '../src/index.ts' : '../dist/index.js', import.meta.url);
-if (!existsSync(fileURLToPath(entry))) {
-  throw new FsError('ENOENT', 'the built package is missing; run `npx tsc -b` first (or BENCH_SOURCE=src)', { path: fileURLToPath(entry) });
-}
-const { check } = (await import(entry.href)) as Api;
+const { check } = await loadExt2Lite('bench');
 
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 7);
 const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];

@@ -22,17 +22,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FsError } from '@iomap/core';
 import { FileDevice } from '@iomap/blockdev-node';
+import { loadExt2Lite } from './bench-api.js';
 
-type Api = typeof import('../src/index.js');
-const fromSource = process.env['BENCH_SOURCE'] === 'src';
-const entry = new URL(fromSource ? '../src/index.ts' : '../dist/index.js', import.meta.url);
-if (!existsSync(fileURLToPath(entry))) {
-  throw new FsError('ENOENT', 'the built package is missing; run `npm run build` (npm run bench:mkfs builds first)', { path: fileURLToPath(entry) });
-}
-const { mkfs } = (await import(entry.href)) as Api;
+const { mkfs } = await loadExt2Lite('bench:mkfs');
 
 const MiB = 1024 * 1024;
 const rounds = envInt('BENCH_ROUNDS', 11);

@@ -25,21 +25,14 @@
 // Environment: BENCH_DIR (temp dir parent, default os.tmpdir()),
 // BENCH_ROUNDS (default 7), BENCH_FILE_MIB (default 256), BENCH_ONLY (seq or tree).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FsError } from '@iomap/core';
 import { FileDevice } from '@iomap/blockdev-node';
+import { fromSource, loadExt2Lite } from './bench-api.js';
 
-type Api = typeof import('../src/index.js');
-const fromSource = process.env['BENCH_SOURCE'] === 'src';
-const entry = new URL(fromSource ? '../src/index.ts' : '../dist/index.js', import.meta.url);
-if (!existsSync(fileURLToPath(entry))) {
-  throw new FsError('ENOENT', 'the built package is missing; run `npm run build` (npm run bench builds first)', { path: fileURLToPath(entry) });
-}
-const { mount } = (await import(entry.href)) as Api;
+const { mount } = await loadExt2Lite('bench');
 
 const MiB = 1024 * 1024;
 const FILES_PER_DIR = 100;

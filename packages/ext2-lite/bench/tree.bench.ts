@@ -28,17 +28,11 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { mkdtemp } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FsError } from '@iomap/core';
 import { FileDevice } from '@iomap/blockdev-node';
+import { fromSource, loadExt2Lite } from './bench-api.js';
 
-type Api = typeof import('../src/index.js');
-const fromSource = process.env['BENCH_SOURCE'] === 'src';
-const entry = new URL(fromSource ? '../src/index.ts' : '../dist/index.js', import.meta.url);
-if (!existsSync(fileURLToPath(entry))) {
-  throw new FsError('ENOENT', 'the built package is missing; run `npm run build` (npm run bench:tree builds first)', { path: fileURLToPath(entry) });
-}
-const { mount, mkfs } = (await import(entry.href)) as Api;
+const { mount, mkfs } = await loadExt2Lite('bench:tree');
 
 const DIRS = 100;
 const FILES_PER_DIR = 100;

@@ -17,21 +17,14 @@
 // MB/s and the ratio ours / baseline (target >= 0.7), then `e2fsck -fn`
 // checks the last image.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FsError } from '@iomap/core';
 import { FileDevice } from '@iomap/blockdev-node';
+import { fromSource, loadExt2Lite } from './bench-api.js';
 
-type Api = typeof import('../src/index.js');
-const fromSource = process.env['BENCH_SOURCE'] === 'src';
-const entry = new URL(fromSource ? '../src/index.ts' : '../dist/index.js', import.meta.url);
-if (!existsSync(fileURLToPath(entry))) {
-  throw new FsError('ENOENT', 'the built package is missing; run `npm run build` (npm run bench:write builds first)', { path: fileURLToPath(entry) });
-}
-const { mount } = (await import(entry.href)) as Api;
+const { mount } = await loadExt2Lite('bench:write');
 
 const MiB = 1024 * 1024;
 
