@@ -124,7 +124,11 @@ export interface NodeInfo {
 
 const isDirMode = (mode: number): boolean => (mode & 0o170000) === 0o040000;
 
-/** The tree as debugfs `ls -p` shows it (ino, mode, size of non-directories), '.'/'..'/lost+found left out. */
+/**
+ * The tree as debugfs `ls -p` shows it (ino, mode, size of non-directories), '.'/'..'/lost+found left out.
+ * Entries with inode 0 are skipped: an unlinked name that was first in its block keeps its
+ * bytes with inode 0 (as the kernel leaves it), and debugfs lists such entries too.
+ */
 export function debugfsTree(image: ScratchImage, root = '/'): Map<string, NodeInfo> {
   const out = new Map<string, NodeInfo>();
   const walk = (dir: string): void => {
@@ -133,7 +137,7 @@ export function debugfsTree(image: ScratchImage, root = '/'): Map<string, NodeIn
       const m = /^\/(\d+)\/(\d+)\/\d+\/\d+\/(.*)\/(\d*)\/$/.exec(line.trim());
       if (m === null) continue;
       const [, ino, mode, name, size] = m as unknown as [string, string, string, string, string];
-      if (name === '.' || name === '..' || (dir === '/' && name === 'lost+found')) continue;
+      if (ino === '0' || name === '.' || name === '..' || (dir === '/' && name === 'lost+found')) continue;
       const path = dir === '/' ? `/${name}` : `${dir}/${name}`;
       const modeNum = parseInt(mode, 8);
       out.set(path, { ino: Number(ino), mode: modeNum, ...(isDirMode(modeNum) ? {} : { size: Number(size) }) });
