@@ -112,7 +112,8 @@ export class Ext2Filesystem implements Filesystem<Ext2Inode> {
       warnings: policy.warnings,
     };
     // Every write call's operations exist on a writable ext2 mount (a read-only one answers EROFS).
-    this.promises = createFsPromises(this as Ext2Filesystem) as WritableFsPromises;
+    // The calls stamp times from the mount's clock, like the filesystem's own operations.
+    this.promises = createFsPromises(this as Ext2Filesystem, { now: ctx.now }) as WritableFsPromises;
   }
 
   private live(syscall: string): MountContext {

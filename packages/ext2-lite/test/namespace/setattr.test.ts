@@ -68,4 +68,23 @@ suite('setattr (EXT2.md 3.1-3.3)', () => {
       await image.cleanup();
     }
   });
+
+  it('stamps the times of calls through .promises from the mount clock too', async () => {
+    const clock = timeNs(1_720_000_000, 7_000);
+    const image = await onImage(SHAPES[5], async () => {});
+    try {
+      const fs = await image.mount({ now: () => clock });
+      await fs.promises.writeFile('/made', 'x');
+      await fs.promises.mkdir('/dir');
+      await fs.promises.chmod('/made', 0o600);
+      for (const path of ['/made', '/dir']) {
+        const stat = await fs.promises.stat(path, { bigint: true });
+        expect([stat.mtimeNs, stat.ctimeNs], path).toEqual([clock, clock]);
+      }
+      await image.unmount();
+      expect(image.fsck().problems).toEqual([]);
+    } finally {
+      await image.cleanup();
+    }
+  });
 });
