@@ -1,0 +1,95 @@
+// A directory the builder is filling: its entries in the order they were
+// added ('.' and '..' first), packed into blocks only at the end, the way
+// ext2_add_link would have appended them to a fresh directory (EXT2.md 4):
+// each entry takes its minimal rec_len, the last one of a block stretches to
+// the block's end, a new block starts when the next entry does not fit.
+import { FsError } from '@iomap/core';
+import { DIR_ENTRY_FIELDS, DIR_ENTRY_HEADER, FILE_TYPE, NAME_MAX, minRecLen } from '../format/dir-entry.js';
+
+const DOT = new Uint8Array([0x2e]);
+const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
+
+/** A name as a string key (one char per byte). */
+function nameKey(name: Uint8Array): string {
+  return String.fromCharCode.apply(null, name as unknown as number[]);
+}
+
+export class DirectoryContents {
+  private readonly names: Uint8Array[] = [];
+  private readonly inos: number[] = [];
+  private readonly types: number[] = [];
+  private readonly taken = new Set<string>();
+  /** Subdirectories (for the link count). */
+  subdirs = 0;
+
+  constructor(self: number, parent: number) {
+    this.push(DOT, self, FILE_TYPE.DIR);
+    this.push(DOT_DOT, parent, FILE_TYPE.DIR);
+  }
+
+  private push(name: Uint8Array, ino: number, type: number): void {
+    this.names.push(name);
+    this.inos.push(ino);
+    this.types.push(type);
+  }
+
+  /**
+   * Throws unless `name` can be added: 1..255 bytes, no '/' or NUL, not '.'
+   * or '..', not present yet.
+   */
+  checkNew(name: Uint8Array): void {
+    if (name.length < 1 || name.length > NAME_MAX) throw new FsError('ENAMETOOLONG', `a name of ${name.length} bytes is outside 1..${NAME_MAX}`, { syscall: 'link' });
+    if (name.includes(0) || name.includes(0x2f)) throw new FsError('EINVAL', "a name must not contain NUL or '/'", { syscall: 'link' });
+    if (name.length <= 2 && name.every((c) => c === 0x2e)) throw new FsError('EEXIST', `'${name.length === 1 ? '.' : '..'}' is always present`, { syscall: 'link' });
+    if (this.taken.has(nameKey(name))) throw new FsError('EEXIST', 'the name exists in this directory already', { syscall: 'link' });
+  }
+
+  /** Adds an entry. Precondition: `checkNew(name)` passed. */
+  add(name: Uint8Array, ino: number, fileType: number): void {
+    this.taken.add(nameKey(name));
+    this.push(name.slice(), ino, fileType);
+    if (fileType === FILE_TYPE.DIR) this.subdirs++;
+  }
+
+  /** Blocks the packed entries take. */
+  blockCount(blockSize: number): number {
+    let blocks = 1;
+    let used = 0;
+    for (const name of this.names) {
+      const len = minRecLen(name.length);
+      if (used + len > blockSize) {
+        blocks++;
+        used = 0;
+      }
+      used += len;
+    }
+    return blocks;
+  }
+
+  /** The packed blocks, one buffer (`filetype`: store file types in the entries). */
+  pack(blockSize: number, filetype: boolean): Uint8Array {
+    const out = new Uint8Array(this.blockCount(blockSize) * blockSize);
+    const view = new DataView(out.buffer);
+    let blockStart = 0;
+    let at = 0;
+    let last = -1;
+    for (let i = 0; i < this.names.length; i++) {
+      const name = this.names[i] as Uint8Array;
+      const len = minRecLen(name.length);
+      if (at + len > blockStart + blockSize) {
+        view.setUint16(last + DIR_ENTRY_FIELDS.recLen.offset, blockStart + blockSize - last, true);
+        blockStart += blockSize;
+        at = blockStart;
+      }
+      view.setUint32(at + DIR_ENTRY_FIELDS.inode.offset, this.inos[i] as number, true);
+      view.setUint16(at + DIR_ENTRY_FIELDS.recLen.offset, len, true);
+      out[at + DIR_ENTRY_FIELDS.nameLen.offset] = name.length;
+      out[at + DIR_ENTRY_FIELDS.fileType.offset] = filetype ? (this.types[i] as number) : 0;
+      out.set(name, at + DIR_ENTRY_HEADER);
+      last = at;
+      at += len;
+    }
+    view.setUint16(last + DIR_ENTRY_FIELDS.recLen.offset, blockStart + blockSize - last, true);
+    return out;
+  }
+}
