@@ -16,6 +16,8 @@ import { joinPath, pathKey, type TreeEntry } from './tree-entry.js';
 
 const SPECIAL_KINDS = new Set(['char', 'block', 'fifo', 'socket']);
 const NO_ROOT = new Uint8Array(0);
+/** Files up to this size are read whole into one reused buffer (TreeEntry.readWhole). */
+const SCRATCH_BYTES = 1024 * 1024;
 
 /** Options of {@link BuilderSink}. */
 export interface BuilderSinkOptions {
@@ -32,6 +34,7 @@ export class BuilderSink implements TreeSink {
   private readonly made = new Set<string>();
   /** Hard-link groups: the first entry's inode. */
   private readonly links = new Map<string, number>();
+  private readonly scratch = new Uint8Array(SCRATCH_BYTES);
 
   constructor(
     private readonly builder: ImageBuilder,
@@ -91,7 +94,7 @@ export class BuilderSink implements TreeSink {
       ino = b.mkdir(parent, name, this.attributes(entry));
       this.dirs.set(key, ino);
     } else {
-      if (entry.kind === 'file') ino = await b.addFile(parent, name, this.attributes(entry), entry.data === undefined ? undefined : this.progress === undefined ? entry.data() : this.counted(entry.data()));
+      if (entry.kind === 'file') ino = await b.addFile(parent, name, this.attributes(entry), this.fileData(entry));
       else if (entry.kind === 'symlink') {
         const { perm: _symlinksHaveNoMode, ...attrs } = this.attributes(entry);
         ino = await b.symlink(parent, name, entry.target ?? new Uint8Array(), attrs);
@@ -121,6 +124,17 @@ export class BuilderSink implements TreeSink {
       this.dirs.set(key, ino);
     }
     return ino;
+  }
+
+  /** A file's bytes: read whole into the scratch buffer when the source can, else its chunks. */
+  private fileData(entry: TreeEntry): Uint8Array | AsyncIterable<Uint8Array> | undefined {
+    const whole = entry.readWhole?.(this.scratch);
+    if (whole !== undefined) {
+      this.progress?.bytes(whole.length);
+      return whole;
+    }
+    if (entry.data === undefined) return undefined;
+    return this.progress === undefined ? entry.data() : this.counted(entry.data());
   }
 
   /** The file's chunks, counted for the progress bar. */

@@ -45,6 +45,23 @@ export async function* hostFileChunks(path: Buffer | string, size: number): Asyn
   }
 }
 
+/** The first `size` bytes of a host file, read into `scratch`; undefined when they do not fit it. */
+function readWholeInto(path: Buffer | string, size: number, scratch: Uint8Array): Uint8Array | undefined {
+  if (size > scratch.length) return undefined;
+  const fd = openSync(path, 'r');
+  try {
+    let done = 0;
+    while (done < size) {
+      const n = readSync(fd, scratch, done, size - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    return scratch.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function entryOf(path: Uint8Array[], hostPath: Buffer, st: BigIntStats): TreeEntry {
   const kind = kindOf(st);
   const entry: TreeEntry = {
@@ -59,7 +76,10 @@ function entryOf(path: Uint8Array[], hostPath: Buffer, st: BigIntStats): TreeEnt
     rdev: kind === 'char' || kind === 'block' ? Number(st.rdev) : 0,
   };
   if (kind !== 'dir' && st.nlink > 1n) entry.linkId = `${st.dev}:${st.ino}`;
-  if (kind === 'file') entry.data = () => hostFileChunks(hostPath, entry.size);
+  if (kind === 'file') {
+    entry.data = () => hostFileChunks(hostPath, entry.size);
+    entry.readWhole = (scratch) => readWholeInto(hostPath, entry.size, scratch);
+  }
   return entry;
 }
 
