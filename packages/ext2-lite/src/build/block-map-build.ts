@@ -33,6 +33,7 @@ export function buildBlockMap(physical: Uint32Array, count: number, blockSize: n
   const iBlock = new Array<number>(N_BLOCKS).fill(0);
   for (let i = 0; i < Math.min(count, NDIR_BLOCKS); i++) iBlock[i] = physical[i] as number;
   const mapBlocks: MapBlock[] = [];
+  if (count <= NDIR_BLOCKS) return { iBlock, mapBlocks };
   const perBlock = blockSize / 4;
   /** The block of a pointer `depth` levels above data covering logical blocks from `start`, 0 for all holes. */
   const subtree = (depth: number, start: number): number => {

@@ -9,9 +9,18 @@ import { DIR_ENTRY_FIELDS, DIR_ENTRY_HEADER, FILE_TYPE, NAME_MAX, minRecLen } fr
 const DOT = new Uint8Array([0x2e]);
 const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
 
-/** A name as a string key (one char per byte). */
-function nameKey(name: Uint8Array): string {
-  return String.fromCharCode.apply(null, name as unknown as number[]);
+/**
+ * A name as a string key (one char per byte), or undefined when the name
+ * holds NUL or '/'. One pass: every entry of a build goes through here.
+ */
+function nameKey(name: Uint8Array): string | undefined {
+  let key = '';
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i] as number;
+    if (c === 0 || c === 0x2f) return undefined;
+    key += String.fromCharCode(c);
+  }
+  return key;
 }
 
 export class DirectoryContents {
@@ -19,6 +28,8 @@ export class DirectoryContents {
   private readonly inos: number[] = [];
   private readonly types: number[] = [];
   private readonly taken = new Set<string>();
+  /** The key of the name `checkNew` passed last (add uses it). */
+  private lastChecked: string | undefined;
   /** Subdirectories (for the link count). */
   subdirs = 0;
 
@@ -39,14 +50,17 @@ export class DirectoryContents {
    */
   checkNew(name: Uint8Array): void {
     if (name.length < 1 || name.length > NAME_MAX) throw new FsError('ENAMETOOLONG', `a name of ${name.length} bytes is outside 1..${NAME_MAX}`, { syscall: 'link' });
-    if (name.includes(0) || name.includes(0x2f)) throw new FsError('EINVAL', "a name must not contain NUL or '/'", { syscall: 'link' });
-    if (name.length <= 2 && name.every((c) => c === 0x2e)) throw new FsError('EEXIST', `'${name.length === 1 ? '.' : '..'}' is always present`, { syscall: 'link' });
-    if (this.taken.has(nameKey(name))) throw new FsError('EEXIST', 'the name exists in this directory already', { syscall: 'link' });
+    const key = nameKey(name);
+    if (key === undefined) throw new FsError('EINVAL', "a name must not contain NUL or '/'", { syscall: 'link' });
+    if (key === '.' || key === '..') throw new FsError('EEXIST', `'${key}' is always present`, { syscall: 'link' });
+    if (this.taken.has(key)) throw new FsError('EEXIST', 'the name exists in this directory already', { syscall: 'link' });
+    this.lastChecked = key;
   }
 
-  /** Adds an entry. Precondition: `checkNew(name)` passed. */
+  /** Adds an entry. Precondition: `checkNew(name)` passed (it was the last name checked). */
   add(name: Uint8Array, ino: number, fileType: number): void {
-    this.taken.add(nameKey(name));
+    this.taken.add(this.lastChecked ?? (nameKey(name) as string));
+    this.lastChecked = undefined;
     this.push(name.slice(), ino, fileType);
     if (fileType === FILE_TYPE.DIR) this.subdirs++;
   }

@@ -95,7 +95,13 @@ export class ImageBuilder {
   private readonly defaultTimeNs: bigint;
   /** One block's worth of a file's bytes not yet complete (chunks of any size). */
   private readonly partial: Uint8Array;
+  /** The file being filled (one at a time; reused). */
+  private readonly file: FileFill;
   private largeFile = false;
+  /** The last time encoded for each time field (by its offset). */
+  private readonly timeCache = new Map<number, { ns: bigint; seconds: number; extra: number }>();
+  /** Set while addFile runs: the partial-block buffer is shared, so file fills must not overlap. */
+  private filling = false;
   private state: 'open' | 'finishing' | 'done' = 'open';
 
   private constructor(
@@ -117,6 +123,7 @@ export class ImageBuilder {
     this.filetype = (plan.features.incompat & INCOMPAT.filetype) !== 0;
     this.defaultTimeNs = BigInt(params.time) * 1_000_000_000n;
     this.partial = new Uint8Array(layout.blockSize);
+    this.file = new FileFill(layout.blockSize);
     const root = new DirectoryContents(ROOT_INO, ROOT_INO);
     root.add(encodeUtf8('lost+found'), LOST_AND_FOUND_INO, FILE_TYPE.DIR);
     this.dirs.set(ROOT_INO, root);
@@ -145,7 +152,7 @@ export class ImageBuilder {
   mkdir(parent: number, name: string | Uint8Array, attrs: BuildAttributes = {}): number {
     const { dir, bytes, xattrs } = this.prepareEntry(parent, name, attrs);
     const rec = this.newInode(S_IF.DIR | (attrs.perm ?? 0o755), attrs, true);
-    rec.view.setUint16(AT.linksCount, 2, true);
+    rec.view.setUint16(rec.at + AT.linksCount, 2, true);
     this.dirs.set(rec.ino, new DirectoryContents(rec.ino, parent));
     dir.add(bytes, rec.ino, FILE_TYPE.DIR);
     this.applyXattrs(rec, xattrs);
@@ -158,11 +165,14 @@ export class ImageBuilder {
    * If reading `data` fails, the file keeps the bytes read so far.
    */
   async addFile(parent: number, name: string | Uint8Array, attrs: BuildAttributes = {}, data?: BuildFileData): Promise<number> {
+    if (this.filling) throw new FsError('EBUSY', 'another addFile is still running: await each addFile before the next', { syscall: 'write' });
     const { dir, bytes, xattrs } = this.prepareEntry(parent, name, attrs);
     const rec = this.newInode(S_IF.REG | (attrs.perm ?? 0o644), attrs, false);
     dir.add(bytes, rec.ino, FILE_TYPE.REG_FILE);
     this.applyXattrs(rec, xattrs);
-    const file = new FileFill(this.layout.blockSize);
+    const file = this.file;
+    file.reset();
+    this.filling = true;
     try {
       if (data instanceof Uint8Array) this.fill(file, data);
       else if (data !== undefined) {
@@ -172,6 +182,7 @@ export class ImageBuilder {
         }
       }
     } finally {
+      this.filling = false;
       this.endFile(rec, file);
     }
     if (this.stream.full) await this.stream.throttle();
@@ -187,13 +198,13 @@ export class ImageBuilder {
     const { dir, bytes, xattrs } = this.prepareEntry(parent, name, attrs);
     const rec = this.newInode(S_IF.LNK | (attrs.perm ?? 0o777), attrs, false);
     dir.add(bytes, rec.ino, FILE_TYPE.SYMLINK);
-    rec.view.setUint32(AT.sizeLow, t.length, true);
+    rec.view.setUint32(rec.at + AT.sizeLow, t.length, true);
     if (symlinkStorageFor(t.length) === 'fast') {
       this.setBlockWords(rec, encodeFastSymlink(t));
     } else {
       const block = this.cursor.allocate('a symlink target');
       this.stream.put(block, encodeSlowSymlinkBlock(t, this.layout.blockSize));
-      rec.view.setUint32(AT.block, block, true);
+      rec.view.setUint32(rec.at + AT.block, block, true);
       this.addSectors(rec, 1);
       if (this.stream.full) await this.stream.throttle();
     }
@@ -217,15 +228,15 @@ export class ImageBuilder {
   /** Adds `name` in `parent` as another link to `ino` (not a directory). */
   link(parent: number, name: string | Uint8Array, ino: number): void {
     const rec = this.existing(ino, 'link');
-    const mode = rec.view.getUint16(AT.mode, true);
+    const mode = rec.view.getUint16(rec.at + AT.mode, true);
     if ((mode & S_IFMT) === S_IF.DIR) throw new FsError('EPERM', 'a directory cannot get another link', { syscall: 'link' });
-    const links = rec.view.getUint16(AT.linksCount, true);
+    const links = rec.view.getUint16(rec.at + AT.linksCount, true);
     if (links >= LINK_MAX) throw new FsError('EMLINK', `inode ${ino} has ${links} links already`, { syscall: 'link' });
     const dir = this.directory(parent);
     const bytes = nameBytes(name);
     dir.checkNew(bytes);
     dir.add(bytes, ino, fileTypeFromMode(mode));
-    rec.view.setUint16(AT.linksCount, links + 1, true);
+    rec.view.setUint16(rec.at + AT.linksCount, links + 1, true);
   }
 
   /**
@@ -235,10 +246,10 @@ export class ImageBuilder {
   setAttributes(ino: number, attrs: BuildAttributes): void {
     const rec = this.existing(ino, 'setattr');
     const xattrs = attrs.xattrs === undefined || attrs.xattrs.length === 0 ? undefined : this.parseXattrsFor(attrs.xattrs);
-    if (xattrs !== undefined && (rec.view.getUint32(AT.fileAcl, true) !== 0 || (this.large && rec.view.getUint32(GOOD_OLD_INODE_SIZE + MKFS_EXTRA_ISIZE, true) !== 0))) {
+    if (xattrs !== undefined && (rec.view.getUint32(rec.at + AT.fileAcl, true) !== 0 || (this.large && rec.view.getUint32(rec.at + GOOD_OLD_INODE_SIZE + MKFS_EXTRA_ISIZE, true) !== 0))) {
       throw new FsError('EEXIST', `inode ${ino} has extended attributes already`, { syscall: 'setxattr' });
     }
-    if (attrs.perm !== undefined) rec.view.setUint16(AT.mode, (rec.view.getUint16(AT.mode, true) & S_IFMT) | (attrs.perm & 0o7777), true);
+    if (attrs.perm !== undefined) rec.view.setUint16(rec.at + AT.mode, (rec.view.getUint16(rec.at + AT.mode, true) & S_IFMT) | (attrs.perm & 0o7777), true);
     if (attrs.uid !== undefined) this.setOwner(rec, AT.uidLow, AT.uidHigh, checkOwner(attrs.uid, 'uid'));
     if (attrs.gid !== undefined) this.setOwner(rec, AT.gidLow, AT.gidHigh, checkOwner(attrs.gid, 'gid'));
     if (attrs.atimeNs !== undefined) this.setTime(rec, AT.atime, AT.atimeExtra, attrs.atimeNs);
@@ -257,7 +268,8 @@ export class ImageBuilder {
     this.state = 'finishing';
     const { layout, plan } = this;
     const bs = layout.blockSize;
-    const rootBlock = this.inodes.record(ROOT_INO).view.getUint32(AT.block, true);
+    const root = this.inodes.record(ROOT_INO);
+    const rootBlock = root.view.getUint32(root.at + AT.block, true);
     for (const [ino, dir] of this.dirs) {
       const packed = dir.pack(bs, this.filetype);
       const count = packed.length / bs;
@@ -276,9 +288,9 @@ export class ImageBuilder {
       const map = buildBlockMap(physical, count, bs, () => this.cursor.allocate('an indirect block'));
       for (const m of map.mapBlocks) this.stream.put(m.block, m.bytes);
       const rec = this.inodes.record(ino);
-      rec.view.setUint32(AT.sizeLow, count * bs, true);
-      rec.view.setUint16(AT.linksCount, 2 + dir.subdirs, true);
-      rec.view.setUint32(AT.blocks, (rec.view.getUint32(AT.fileAcl, true) === 0 ? 0 : bs / 512) + (count + map.mapBlocks.length) * (bs / 512), true);
+      rec.view.setUint32(rec.at + AT.sizeLow, count * bs, true);
+      rec.view.setUint16(rec.at + AT.linksCount, 2 + dir.subdirs, true);
+      rec.view.setUint32(rec.at + AT.blocks, (rec.view.getUint32(rec.at + AT.fileAcl, true) === 0 ? 0 : bs / 512) + (count + map.mapBlocks.length) * (bs / 512), true);
       this.setBlockWords(rec, map.iBlock);
       if (this.stream.full) await this.stream.throttle();
     }
@@ -342,7 +354,7 @@ export class ImageBuilder {
       throw new FsError('EINVAL', `inode ${ino} is not one this builder made`, { syscall });
     }
     const rec = this.inodes.record(ino);
-    if (rec.view.getUint16(AT.linksCount, true) === 0) throw new FsError('ENOENT', `inode ${ino} is not in use`, { syscall });
+    if (rec.view.getUint16(rec.at + AT.linksCount, true) === 0) throw new FsError('ENOENT', `inode ${ino} is not in use`, { syscall });
     return rec;
   }
 
@@ -365,11 +377,11 @@ export class ImageBuilder {
   private newInode(mode: number, attrs: BuildAttributes, directory: boolean): InodeRecord {
     const rec = this.inodes.allocate(directory);
     const v = rec.view;
-    v.setUint16(AT.mode, mode & 0xffff, true);
-    v.setUint16(AT.linksCount, 1, true);
+    v.setUint16(rec.at + AT.mode, mode & 0xffff, true);
+    v.setUint16(rec.at + AT.linksCount, 1, true);
     this.setOwner(rec, AT.uidLow, AT.uidHigh, attrs.uid ?? 0);
     this.setOwner(rec, AT.gidLow, AT.gidHigh, attrs.gid ?? 0);
-    if (this.large) v.setUint16(AT.extraIsize, MKFS_EXTRA_ISIZE, true);
+    if (this.large) v.setUint16(rec.at + AT.extraIsize, MKFS_EXTRA_ISIZE, true);
     const ctime = attrs.ctimeNs ?? this.defaultTimeNs;
     this.setTime(rec, AT.atime, AT.atimeExtra, attrs.atimeNs ?? this.defaultTimeNs);
     this.setTime(rec, AT.mtime, AT.mtimeExtra, attrs.mtimeNs ?? this.defaultTimeNs);
@@ -379,23 +391,30 @@ export class ImageBuilder {
   }
 
   private setOwner(rec: InodeRecord, low: number, high: number, id: number): void {
-    rec.view.setUint16(low, id % 65536, true);
-    rec.view.setUint16(high, Math.floor(id / 65536), true);
+    rec.view.setUint16(rec.at + low, id % 65536, true);
+    rec.view.setUint16(rec.at + high, Math.floor(id / 65536), true);
   }
 
   private setTime(rec: InodeRecord, at: number, extraAt: number, ns: bigint): void {
-    const { seconds, extra } = inodeTimeWords(ns, this.large);
-    rec.view.setInt32(at, seconds, true);
-    if (this.large) rec.view.setUint32(extraAt, extra, true);
+    // Entries of one build share few distinct times (the build's clock, clamped
+    // times): remember the last encoding per field instead of BigInt math per inode.
+    let words = this.timeCache.get(at);
+    if (words === undefined || words.ns !== ns) {
+      words = { ns, ...inodeTimeWords(ns, this.large) };
+      this.timeCache.set(at, words);
+    }
+    const { seconds, extra } = words;
+    rec.view.setInt32(rec.at + at, seconds, true);
+    if (this.large) rec.view.setUint32(rec.at + extraAt, extra, true);
   }
 
   private setBlockWords(rec: InodeRecord, words: readonly number[]): void {
-    for (let i = 0; i < N_BLOCKS; i++) rec.view.setUint32(AT.block + 4 * i, words[i] ?? 0, true);
+    for (let i = 0; i < N_BLOCKS; i++) rec.view.setUint32(rec.at + AT.block + 4 * i, words[i] ?? 0, true);
   }
 
   /** i_blocks += `blocks` file-system blocks (in 512-byte sectors). */
   private addSectors(rec: InodeRecord, blocks: number): void {
-    rec.view.setUint32(AT.blocks, rec.view.getUint32(AT.blocks, true) + blocks * (this.layout.blockSize / 512), true);
+    rec.view.setUint32(rec.at + AT.blocks, rec.view.getUint32(rec.at + AT.blocks, true) + blocks * (this.layout.blockSize / 512), true);
   }
 
   private applyXattrs(rec: InodeRecord, xattrs: ReturnType<typeof parseXattrs> | undefined): void {
@@ -403,9 +422,9 @@ export class ImageBuilder {
     const areaStart = GOOD_OLD_INODE_SIZE + MKFS_EXTRA_ISIZE;
     const areaLength = this.large ? this.layout.inodeSize - areaStart : 0;
     const place = this.xattrs.place(xattrs, areaLength, () => this.cursor.allocate('an extended attribute block'));
-    if ('inodeArea' in place) rec.bytes.set(place.inodeArea, areaStart);
+    if ('inodeArea' in place) rec.table.set(place.inodeArea, rec.at + areaStart);
     else {
-      rec.view.setUint32(AT.fileAcl, place.block, true);
+      rec.view.setUint32(rec.at + AT.fileAcl, place.block, true);
       this.addSectors(rec, 1);
     }
   }
@@ -451,8 +470,8 @@ export class ImageBuilder {
     const map = buildBlockMap(file.physical, file.count, this.layout.blockSize, () => this.cursor.allocate('an indirect block'));
     for (const m of map.mapBlocks) this.stream.put(m.block, m.bytes);
     this.setBlockWords(rec, map.iBlock);
-    rec.view.setUint32(AT.sizeLow, file.size % 2 ** 32, true);
-    rec.view.setUint32(AT.sizeHigh, Math.floor(file.size / 2 ** 32), true);
+    rec.view.setUint32(rec.at + AT.sizeLow, file.size % 2 ** 32, true);
+    rec.view.setUint32(rec.at + AT.sizeHigh, Math.floor(file.size / 2 ** 32), true);
     this.addSectors(rec, file.mapped + map.mapBlocks.length);
     if (file.size >= LARGE_FILE_BYTES) this.largeFile = true;
   }
@@ -470,6 +489,13 @@ class FileFill {
 
   constructor(blockSize: number) {
     this.maxSize = maxBlockMappedBytes(blockSize);
+  }
+
+  reset(): void {
+    this.size = 0;
+    this.count = 0;
+    this.mapped = 0;
+    this.partialLength = 0;
   }
 
   push(block: number): void {

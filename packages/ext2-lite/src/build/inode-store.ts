@@ -34,15 +34,19 @@ export const AT = {
   crtimeExtra: INODE_EXTRA_FIELDS.crtimeExtra.offset,
 } as const;
 
-/** One inode's record: a view into its group's table. */
+/** One inode's record: where it lies in its group's table (no per-inode view objects: a build makes many). */
 export interface InodeRecord {
   readonly ino: number;
-  readonly bytes: Uint8Array;
+  /** The group's whole table. */
+  readonly table: Uint8Array;
   readonly view: DataView;
+  /** Byte offset of the record in `table`. */
+  readonly at: number;
 }
 
 export class InodeStore {
   private readonly tables: (Uint8Array | undefined)[];
+  private readonly views: (DataView | undefined)[];
   /** Highest used index + 1 per group (the table head to write). */
   private readonly usedEnd: number[];
   private readonly used: number[];
@@ -57,11 +61,15 @@ export class InodeStore {
     firstFree: number,
   ) {
     this.tables = layout.groups.map(() => undefined);
+    this.views = layout.groups.map(() => undefined);
     this.usedEnd = layout.groups.map(() => 0);
     this.used = layout.groups.map(() => 0);
     this.dirs = layout.groups.map(() => 0);
     for (const ino of usedInodes) this.markUsed(ino);
-    for (const [ino, bytes] of initial) this.record(ino).bytes.set(bytes);
+    for (const [ino, bytes] of initial) {
+      const rec = this.record(ino);
+      rec.table.set(bytes, rec.at);
+    }
     this.next = firstFree;
   }
 
@@ -77,12 +85,14 @@ export class InodeStore {
     const { inodesPerGroup, inodeSize } = this.layout;
     const group = Math.floor((ino - 1) / inodesPerGroup);
     let table = this.tables[group];
-    if (table === undefined) {
+    let view = this.views[group];
+    if (table === undefined || view === undefined) {
       table = new Uint8Array(inodesPerGroup * inodeSize);
+      view = viewOf(table);
       this.tables[group] = table;
+      this.views[group] = view;
     }
-    const bytes = table.subarray(((ino - 1) % inodesPerGroup) * inodeSize, ((ino - 1) % inodesPerGroup + 1) * inodeSize);
-    return { ino, bytes, view: viewOf(bytes) };
+    return { ino, table, view, at: ((ino - 1) % inodesPerGroup) * inodeSize };
   }
 
   /** A new inode number and its (zero) record. ENOSPC when none is left. */
