@@ -3,9 +3,9 @@
 // metadata round trips — with the metadata ImageSink would give it: mode,
 // owner, nanosecond times and xattrs of the source, the build's clock as
 // ctime. Parents an archive leaves implicit are made like `mkdir -p` (0755,
-// root). A directory listed twice gets the later metadata; a non-directory
-// listed twice is reported and the first one kept (the builder does not
-// unlink).
+// root). A path listed twice (archives can): a directory gets the later
+// metadata, a non-directory is replaced by the later entry (as tar extracts
+// it); a directory and a non-directory at one path is an error.
 import { FsError } from '@iomap/core';
 import type { BuildAttributes, ImageBuilder } from '@iomap/ext2-lite';
 import type { Subject } from '../cli/error-report.js';
@@ -75,13 +75,16 @@ export class BuilderSink implements TreeSink {
     const parent = this.parentOf(entry.path);
     const name = entry.path.at(-1) as Uint8Array;
     const existingDir = this.dirs.get(key);
-    if (existingDir !== undefined || this.made.has(key)) {
-      if (entry.kind === 'dir' && existingDir !== undefined) {
-        const { xattrs: _ignored, ...rest } = this.attributes(entry);
-        b.setAttributes(existingDir, rest);
-        return;
-      }
-      throw new FsError('EEXIST', 'the input lists this path twice; the first one is kept', { syscall: 'open', path: this.describe(entry.path) });
+    if (existingDir !== undefined) {
+      if (entry.kind !== 'dir') throw new FsError('EISDIR', `cannot replace a directory with a ${entry.kind}`, { syscall: 'open', path: this.describe(entry.path) });
+      const { xattrs: _setOnce, ...rest } = this.attributes(entry);
+      b.setAttributes(existingDir, rest);
+      return;
+    }
+    if (this.made.has(key)) {
+      if (entry.kind === 'dir') throw new FsError('ENOTDIR', 'exists and is not a directory', { syscall: 'mkdir', path: this.describe(entry.path) });
+      await b.unlink(parent, name);
+      this.made.delete(key);
     }
     const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
     if (first !== undefined) {

@@ -68,6 +68,18 @@ export class BlockCursor {
     throw new FsError('ENOSPC', `no free block left for ${what}: the tree does not fit the filesystem's ${blocksCount} blocks; give a larger size`, { syscall: 'mkfs' });
   }
 
+  /** Frees `block` (a block the build allocated and no longer uses). The cursor does not go back for it. */
+  release(block: number): void {
+    const group = Math.floor((block - this.layout.firstDataBlock) / this.layout.blocksPerGroup);
+    const g = this.layout.groups[group];
+    const bitmap = this.bitmaps[group];
+    if (g === undefined || bitmap === undefined) return;
+    const bit = block - g.first;
+    if (((bitmap[bit >> 3] as number) & (1 << (bit & 7))) === 0) return;
+    bitmap[bit >> 3] = (bitmap[bit >> 3] as number) & ~(1 << (bit & 7));
+    this.free[group] = (this.free[group] as number) + 1;
+  }
+
   /** The block bitmap of `group`. */
   bitmap(group: number): Uint8Array {
     return this.bitmaps[group] as Uint8Array;

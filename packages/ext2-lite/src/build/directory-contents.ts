@@ -27,7 +27,8 @@ export class DirectoryContents {
   private readonly names: Uint8Array[] = [];
   private readonly inos: number[] = [];
   private readonly types: number[] = [];
-  private readonly taken = new Set<string>();
+  /** Name key -> index of the live entry. */
+  private readonly taken = new Map<string, number>();
   /** The key of the name `checkNew` passed last (add uses it). */
   private lastChecked: string | undefined;
   /** Subdirectories (for the link count). */
@@ -59,18 +60,34 @@ export class DirectoryContents {
 
   /** Adds an entry. Precondition: `checkNew(name)` passed (it was the last name checked). */
   add(name: Uint8Array, ino: number, fileType: number): void {
-    this.taken.add(this.lastChecked ?? (nameKey(name) as string));
+    this.taken.set(this.lastChecked ?? (nameKey(name) as string), this.names.length);
     this.lastChecked = undefined;
     this.push(name.slice(), ino, fileType);
     if (fileType === FILE_TYPE.DIR) this.subdirs++;
+  }
+
+  /**
+   * Removes entry `name`; returns its inode and file type, or undefined when
+   * there is no such entry. The slot stays as a gap that packing skips.
+   */
+  remove(name: Uint8Array): { ino: number; fileType: number } | undefined {
+    const key = nameKey(name);
+    const index = key === undefined ? undefined : this.taken.get(key);
+    if (key === undefined || index === undefined) return undefined;
+    this.taken.delete(key);
+    const removed = { ino: this.inos[index] as number, fileType: this.types[index] as number };
+    this.inos[index] = 0;
+    if (removed.fileType === FILE_TYPE.DIR) this.subdirs--;
+    return removed;
   }
 
   /** Blocks the packed entries take. */
   blockCount(blockSize: number): number {
     let blocks = 1;
     let used = 0;
-    for (const name of this.names) {
-      const len = minRecLen(name.length);
+    for (let i = 0; i < this.names.length; i++) {
+      if (this.inos[i] === 0) continue;
+      const len = minRecLen((this.names[i] as Uint8Array).length);
       if (used + len > blockSize) {
         blocks++;
         used = 0;
@@ -88,6 +105,7 @@ export class DirectoryContents {
     let at = 0;
     let last = -1;
     for (let i = 0; i < this.names.length; i++) {
+      if (this.inos[i] === 0) continue;
       const name = this.names[i] as Uint8Array;
       const len = minRecLen(name.length);
       if (at + len > blockStart + blockSize) {

@@ -19,7 +19,7 @@
 import { FsError, type BlockDevice } from '@iomap/core';
 import { COMPAT, INCOMPAT, RO_COMPAT, describeFeatures, type FeatureWords } from '../format/features.js';
 import { FILE_TYPE, fileTypeFromMode } from '../format/dir-entry.js';
-import { encodeDeviceNumber, maxBlockMappedBytes, N_BLOCKS, ROOT_INO, S_IF, S_IFMT } from '../format/inode.js';
+import { encodeDeviceNumber, maxBlockMappedBytes, N_BLOCKS, NDIR_BLOCKS, ROOT_INO, S_IF, S_IFMT } from '../format/inode.js';
 import { encodeFastSymlink, encodeSlowSymlinkBlock } from '../format/symlink.js';
 import { encodeUtf8 } from '../format/fields.js';
 import { GOOD_OLD_INODE_SIZE, SUPERBLOCK_OFFSET } from '../format/superblock.js';
@@ -237,6 +237,64 @@ export class ImageBuilder {
     dir.checkNew(bytes);
     dir.add(bytes, ino, fileTypeFromMode(mode));
     rec.view.setUint16(rec.at + AT.linksCount, links + 1, true);
+  }
+
+  /**
+   * Removes the entry `name` (not a directory) from `parent`, as unlink(2):
+   * the inode loses a link, and with its last one its number, data blocks,
+   * indirect blocks and xattr block reference are freed (an archive listing a
+   * path twice: the later entry replaces the first). ENOENT when absent.
+   */
+  async unlink(parent: number, name: string | Uint8Array): Promise<void> {
+    const dir = this.directory(parent);
+    const bytes = nameBytes(name);
+    if (this.filling) throw new FsError('EBUSY', 'an addFile is still running: await it before unlink', { syscall: 'unlink' });
+    const removed = dir.remove(bytes);
+    if (removed === undefined) throw new FsError('ENOENT', 'no such entry', { syscall: 'unlink' });
+    if (removed.fileType === FILE_TYPE.DIR || removed.ino === LOST_AND_FOUND_INO) {
+      // Put it back: directories are not removed by the builder.
+      dir.checkNew(bytes);
+      dir.add(bytes, removed.ino, removed.fileType);
+      throw new FsError('EISDIR', 'a directory cannot be unlinked while building', { syscall: 'unlink' });
+    }
+    const rec = this.inodes.record(removed.ino);
+    const links = rec.view.getUint16(rec.at + AT.linksCount, true);
+    if (links > 1) {
+      rec.view.setUint16(rec.at + AT.linksCount, links - 1, true);
+      return;
+    }
+    await this.releaseInodeBlocks(rec);
+    this.inodes.free(removed.ino);
+  }
+
+  /** Frees every block an inode about to be freed holds. */
+  private async releaseInodeBlocks(rec: InodeRecord): Promise<void> {
+    const v = rec.view;
+    const type = v.getUint16(rec.at + AT.mode, true) & S_IFMT;
+    const xattrBlock = v.getUint32(rec.at + AT.fileAcl, true);
+    if (xattrBlock !== 0 && this.xattrs.release(xattrBlock)) this.cursor.release(xattrBlock);
+    const dataSectors = v.getUint32(rec.at + AT.blocks, true) - (xattrBlock === 0 ? 0 : this.layout.blockSize / 512);
+    // Device numbers and fast symlink targets live in i_block too: only inodes with blocks have pointers there.
+    if ((type !== S_IF.REG && type !== S_IF.LNK) || dataSectors === 0) return;
+    const words = Array.from({ length: N_BLOCKS }, (_, i) => v.getUint32(rec.at + AT.block + 4 * i, true));
+    for (let i = 0; i < NDIR_BLOCKS; i++) if (words[i] !== 0) this.cursor.release(words[i] as number);
+    if (words.slice(NDIR_BLOCKS).some((w) => w !== 0)) await this.stream.drain(); // indirect blocks are read back from the device
+    for (let depth = 1; depth <= 3; depth++) await this.releaseTree(words[NDIR_BLOCKS + depth - 1] as number, depth);
+  }
+
+  /** Frees indirect block `block` (`depth` levels above data) and everything under it. */
+  private async releaseTree(block: number, depth: number): Promise<void> {
+    if (block === 0) return;
+    const bytes = new Uint8Array(this.layout.blockSize);
+    await this.device.read(block * this.layout.blockSize, bytes);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < bytes.length; i += 4) {
+      const child = view.getUint32(i, true);
+      if (child === 0) continue;
+      if (depth === 1) this.cursor.release(child);
+      else await this.releaseTree(child, depth - 1);
+    }
+    this.cursor.release(block);
   }
 
   /**

@@ -51,6 +51,8 @@ export class InodeStore {
   private readonly usedEnd: number[];
   private readonly used: number[];
   private readonly dirs: number[];
+  /** Inodes freed again (unlinked during the build), by group. */
+  private readonly freed = new Map<number, number[]>();
   private next: number;
 
   /** @param initial the inodes mkfs wrote (number -> bytes), all in use */
@@ -109,6 +111,17 @@ export class InodeStore {
     return this.record(ino);
   }
 
+  /** Frees `ino` (not a directory): its record becomes zeros, its bit clear. It is not handed out again. */
+  free(ino: number): void {
+    const rec = this.record(ino);
+    rec.table.fill(0, rec.at, rec.at + this.layout.inodeSize);
+    const group = Math.floor((ino - 1) / this.layout.inodesPerGroup);
+    this.used[group] = (this.used[group] as number) - 1;
+    const list = this.freed.get(group);
+    if (list === undefined) this.freed.set(group, [ino]);
+    else list.push(ino);
+  }
+
   /** The table blocks of `group` that hold used inodes, or undefined. */
   tableHead(group: number): Uint8Array | undefined {
     const table = this.tables[group];
@@ -118,11 +131,15 @@ export class InodeStore {
     return table.subarray(0, Math.ceil((end * inodeSize) / blockSize) * blockSize);
   }
 
-  /** The inode bitmap of `group`: inodes are handed out in order, so the used ones are a prefix. */
+  /** The inode bitmap of `group`: inodes are handed out in order, so the used ones are a prefix, less the freed ones. */
   bitmap(group: number): Uint8Array {
     const { blockSize, inodesPerGroup } = this.layout;
     const bitmap = new Uint8Array(blockSize);
     setBits(bitmap, 0, this.usedEnd[group] ?? 0);
+    for (const ino of this.freed.get(group) ?? []) {
+      const bit = (ino - 1) % inodesPerGroup;
+      bitmap[bit >> 3] = (bitmap[bit >> 3] as number) & ~(1 << (bit & 7));
+    }
     setBits(bitmap, inodesPerGroup, blockSize * 8);
     return bitmap;
   }

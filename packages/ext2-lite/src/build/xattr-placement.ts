@@ -35,6 +35,7 @@ export function parseXattrs(attrs: readonly (readonly [string, Uint8Array])[], b
 export class XattrPlacement {
   private readonly shared = new Map<string, SharedBlock>();
   private readonly blocks: SharedBlock[] = [];
+  private readonly byBlock = new Map<number, { key: string; shared: SharedBlock }>();
 
   constructor(private readonly blockSize: number) {}
 
@@ -59,7 +60,20 @@ export class XattrPlacement {
     const block: SharedBlock = { block: allocate(), bytes, refcount: 1 };
     this.shared.set(key, block);
     this.blocks.push(block);
+    this.byBlock.set(block.block, { key, shared: block });
     return { block: block.block };
+  }
+
+  /** Drops one reference to xattr block `block`; true when it is now unused (the caller frees it). */
+  release(block: number): boolean {
+    const found = this.byBlock.get(block);
+    if (found === undefined) return false;
+    found.shared.refcount--;
+    if (found.shared.refcount > 0) return false;
+    this.byBlock.delete(block);
+    if (this.shared.get(found.key) === found.shared) this.shared.delete(found.key);
+    this.blocks.splice(this.blocks.indexOf(found.shared), 1);
+    return true;
   }
 
   /** Every xattr block with its final refcount, ascending. */

@@ -71,6 +71,43 @@ describe.skipIf(!haveE2fsprogs)('ImageBuilder builds a clean filesystem holding 
   });
 });
 
+describe.skipIf(!haveE2fsprogs)('ImageBuilder.unlink (an input listing a path twice)', () => {
+  it('frees data, indirect, symlink and xattr blocks and the inode with the last link; a hard link keeps the inode; e2fsck -fn clean', async () => {
+    const shape = { blockSize: 1024, inodeSize: 128 } as const;
+    const image = new ScratchImage(shape, { sizeBytes: 8 << 20 });
+    try {
+      freshFile(image.path, 8 << 20);
+      const device = await FileDevice.open(image.path);
+      const b = await ImageBuilder.create(device, { blockSize: 1024, inodeSize: 128, assumeZeroed: true });
+      const shared = patternBytes(300, 3);
+      const big = await b.addFile(b.rootIno, 'big', { xattrs: [['user.x', shared]] }, patternBytes(300 * 1024, 1));
+      await b.addFile(b.rootIno, 'other', { xattrs: [['user.x', shared]] }, patternBytes(10, 2));
+      b.link(b.rootIno, 'big-link', big);
+      await b.symlink(b.rootIno, 'slow', 'y'.repeat(200));
+      await b.unlink(b.rootIno, 'big'); // the link keeps it
+      await b.unlink(b.rootIno, 'big-link'); // now data, double-indirect tree and one xattr reference go
+      await b.unlink(b.rootIno, 'other'); // the xattr block's last reference
+      await b.unlink(b.rootIno, 'slow');
+      await expect(b.unlink(b.rootIno, 'missing')).rejects.toMatchObject({ code: 'ENOENT' });
+      await expect(b.unlink(b.rootIno, 'lost+found')).rejects.toMatchObject({ code: 'EISDIR' });
+      await b.addFile(b.rootIno, 'big', {}, patternBytes(5000, 4));
+      const made = await b.finish();
+      await device.close();
+      const fsck = image.fsck();
+      expect(fsck.problems, fsck.output).toEqual([]);
+      const fs = await image.mount({ readOnly: true });
+      expect((await fs.promises.readdir('/')).sort()).toEqual(['big', 'lost+found']);
+      expect(new Uint8Array(await fs.promises.readFile('/big'))).toEqual(patternBytes(5000, 4));
+      // Nothing leaked: the counts are those of an image that only ever held the new file.
+      const plain = await buildImage(join(work, 'plain.img'), 8 << 20, { blockSize: 1024, inodeSize: 128 }, [{ kind: 'file', path: '/big', perm: 0o644, bytes: patternBytes(5000, 4) }], T0);
+      expect([made.freeBlocks, made.freeInodes]).toEqual([plain.freeBlocks, plain.freeInodes]);
+      await image.unmount();
+    } finally {
+      await image.cleanup();
+    }
+  });
+});
+
 describe('ImageBuilder refuses what does not fit', () => {
   it('ENOSPC for data beyond the free blocks, and for more entries than inodes', async () => {
     const path = join(work, 'small.img');
