@@ -30,8 +30,10 @@ export interface BuilderSinkOptions {
 export class BuilderSink implements TreeSink {
   /** Directories made so far (pathKey -> inode). */
   private readonly dirs = new Map<string, number>();
-  /** Non-directories made so far (pathKey). */
-  private readonly made = new Set<string>();
+  /** Non-directories made so far (pathKey -> inode). */
+  private readonly made = new Map<string, number>();
+  /** Names each non-directory inode has (for replacing an entry listed twice). */
+  private readonly names = new Map<number, number>();
   /** Hard-link groups: the first entry's inode. */
   private readonly links = new Map<string, number>();
   private readonly scratch = new Uint8Array(SCRATCH_BYTES);
@@ -81,15 +83,17 @@ export class BuilderSink implements TreeSink {
       b.setAttributes(existingDir, rest);
       return;
     }
-    if (this.made.has(key)) {
+    const replaced = this.made.get(key);
+    if (replaced !== undefined) {
       if (entry.kind === 'dir') throw new FsError('ENOTDIR', 'exists and is not a directory', { syscall: 'mkdir', path: this.describe(entry.path) });
       await b.unlink(parent, name);
       this.made.delete(key);
+      this.forgetName(replaced);
     }
     const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
     if (first !== undefined) {
       b.link(parent, name, first);
-      this.made.add(key);
+      this.remember(key, first);
       return;
     }
     let ino: number;
@@ -103,9 +107,25 @@ export class BuilderSink implements TreeSink {
         ino = await b.symlink(parent, name, entry.target ?? new Uint8Array(), attrs);
       } else if (SPECIAL_KINDS.has(entry.kind)) ino = b.mknod(parent, name, entry.kind as 'char' | 'block' | 'fifo' | 'socket', this.attributes(entry), entry.rdev);
       else throw new FsError('EINVAL', `cannot make a ${String(entry.kind)}`, { syscall: 'mknod' });
-      this.made.add(key);
+      this.remember(key, ino);
     }
     if (entry.linkId !== undefined) this.links.set(entry.linkId, ino);
+  }
+
+  private remember(key: string, ino: number): void {
+    this.made.set(key, ino);
+    this.names.set(ino, (this.names.get(ino) ?? 0) + 1);
+  }
+
+  /** One name of `ino` is gone; with its last one, hard links can no longer join it (the inode is freed). */
+  private forgetName(ino: number): void {
+    const left = (this.names.get(ino) ?? 1) - 1;
+    if (left > 0) {
+      this.names.set(ino, left);
+      return;
+    }
+    this.names.delete(ino);
+    for (const [id, linked] of this.links) if (linked === ino) this.links.delete(id);
   }
 
   /** The inode of the entry's parent directory, made like `mkdir -p` when the input did not list it. */
