@@ -95,23 +95,46 @@ export interface HostTreeOptions {
  */
 export async function* hostTree(root: string, options: HostTreeOptions = {}): AsyncGenerator<TreeEntry> {
   const look = options.dereference ? statSync : lstatSync;
-  yield* walk(Buffer.from(root), [], look(root, { bigint: true }), options);
+  // One generator with an explicit stack of open directories: a recursive
+  // generator would pass every entry up through one generator per level.
+  const ancestors = new Set<string>();
+  const stack: DirFrame[] = [];
+  let next: { hostPath: Buffer; path: Uint8Array[]; st: BigIntStats } | undefined = { hostPath: Buffer.from(root), path: [], st: look(root, { bigint: true }) };
+  while (next !== undefined) {
+    const { hostPath, path, st } = next;
+    const entry = entryOf(path, hostPath, st);
+    if (entry.kind === 'symlink') entry.target = readlinkSync(hostPath, { encoding: 'buffer' });
+    yield entry;
+    if (entry.kind === 'dir') {
+      // With -L a symlink can lead back to a directory being walked: refuse instead of recursing forever.
+      const id = `${st.dev}:${st.ino}`;
+      if (ancestors.has(id)) throw new FsError('ELOOP', 'a symlink leads back to a directory being copied', { syscall: 'scandir', path: hostPath.toString() });
+      ancestors.add(id);
+      stack.push({ hostPath, path, id, names: readdirSync(hostPath, { encoding: 'buffer' }).sort(compareBytes), index: 0 });
+    }
+    next = undefined;
+    while (next === undefined && stack.length > 0) {
+      const top = stack[stack.length - 1] as DirFrame;
+      const name = top.names[top.index++];
+      if (name === undefined) {
+        ancestors.delete(top.id);
+        stack.pop();
+        continue;
+      }
+      const child = Buffer.concat([top.hostPath, SLASH, name]);
+      next = { hostPath: child, path: [...top.path, new Uint8Array(name)], st: look(child, { bigint: true }) as BigIntStats };
+    }
+  }
 }
 
-async function* walk(hostPath: Buffer, path: Uint8Array[], st: BigIntStats, options: HostTreeOptions, ancestors = new Set<string>()): AsyncGenerator<TreeEntry> {
-  const entry = entryOf(path, hostPath, st);
-  if (entry.kind === 'symlink') entry.target = readlinkSync(hostPath, { encoding: 'buffer' });
-  yield entry;
-  if (entry.kind !== 'dir') return;
-  // With -L a symlink can lead back to a directory being walked: refuse instead of recursing forever.
-  const id = `${st.dev}:${st.ino}`;
-  if (ancestors.has(id)) throw new FsError('ELOOP', 'a symlink leads back to a directory being copied', { syscall: 'scandir', path: hostPath.toString() });
-  ancestors.add(id);
-  const names = readdirSync(hostPath, { encoding: 'buffer' }).sort(compareBytes);
-  const look = options.dereference ? statSync : lstatSync;
-  for (const name of names) {
-    const child = Buffer.concat([hostPath, Buffer.from('/'), name]);
-    yield* walk(child, [...path, new Uint8Array(name)], look(child, { bigint: true }) as BigIntStats, options, ancestors);
-  }
-  ancestors.delete(id);
+/** A directory being walked: its children by name and how far the walk got. */
+interface DirFrame {
+  readonly hostPath: Buffer;
+  readonly path: Uint8Array[];
+  /** dev:ino, for the loop check. */
+  readonly id: string;
+  readonly names: Buffer[];
+  index: number;
 }
+
+const SLASH = Buffer.from('/');
