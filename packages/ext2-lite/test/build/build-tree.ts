@@ -67,8 +67,8 @@ export function generatedTree(blockSize: number): TreeOp[] {
   }
   file(`${deep}/leaf`, patternBytes(3000, 10));
   ops.push({ kind: 'dir', path: '/wide', perm: 0o755 });
-  // 300 entries of 44 bytes: 14 blocks on 1 KiB blocks, so the directory needs an indirect block there.
-  for (let i = 0; i < 300; i++) file(`/wide/entry-with-a-longish-name-${String(i).padStart(4, '0')}`, patternBytes(i % 7, 100 + i));
+  // 400 entries of 40 bytes: 16 blocks on 1 KiB blocks, so the directory needs an indirect block there.
+  for (let i = 0; i < 400; i++) file(`/wide/entry-with-a-longish-name-${String(i).padStart(4, '0')}`, patternBytes(i % 7, 100 + i));
   ops.push({ kind: 'dir', path: '/many', perm: 0o755 });
   for (let d = 0; d < 6; d++) {
     ops.push({ kind: 'dir', path: `/many/d${d}`, perm: 0o755 });
