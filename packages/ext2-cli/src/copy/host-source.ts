@@ -122,7 +122,8 @@ export async function* hostTree(root: string, options: HostTreeOptions = {}): As
         continue;
       }
       const child = Buffer.concat([top.hostPath, SLASH, name]);
-      next = { hostPath: child, path: [...top.path, new Uint8Array(name)], st: look(child, { bigint: true }) as BigIntStats };
+      // The name Buffer itself (a Uint8Array) joins the path: no copy per entry.
+      next = { hostPath: child, path: [...top.path, name], st: look(child, { bigint: true }) as BigIntStats };
     }
   }
 }

@@ -6,8 +6,6 @@
 import { FsError } from '@iomap/core';
 import { DIR_ENTRY_FIELDS, DIR_ENTRY_HEADER, FILE_TYPE, NAME_MAX, minRecLen } from '../format/dir-entry.js';
 
-const DOT = new Uint8Array([0x2e]);
-const DOT_DOT = new Uint8Array([0x2e, 0x2e]);
 
 /**
  * A name as a string key (one char per byte), or undefined when the name
@@ -24,7 +22,8 @@ function nameKey(name: Uint8Array): string | undefined {
 }
 
 export class DirectoryContents {
-  private readonly names: Uint8Array[] = [];
+  /** Names as keys (one char per byte): no typed array per entry for the garbage collector to track. */
+  private readonly names: string[] = [];
   private readonly inos: number[] = [];
   private readonly types: number[] = [];
   /** Name key -> index of the live entry. */
@@ -35,11 +34,11 @@ export class DirectoryContents {
   subdirs = 0;
 
   constructor(self: number, parent: number) {
-    this.push(DOT, self, FILE_TYPE.DIR);
-    this.push(DOT_DOT, parent, FILE_TYPE.DIR);
+    this.push('.', self, FILE_TYPE.DIR);
+    this.push('..', parent, FILE_TYPE.DIR);
   }
 
-  private push(name: Uint8Array, ino: number, type: number): void {
+  private push(name: string, ino: number, type: number): void {
     this.names.push(name);
     this.inos.push(ino);
     this.types.push(type);
@@ -60,9 +59,10 @@ export class DirectoryContents {
 
   /** Adds an entry. Precondition: `checkNew(name)` passed (it was the last name checked). */
   add(name: Uint8Array, ino: number, fileType: number): void {
-    this.taken.set(this.lastChecked ?? (nameKey(name) as string), this.names.length);
+    const key = this.lastChecked ?? (nameKey(name) as string);
     this.lastChecked = undefined;
-    this.push(name.slice(), ino, fileType);
+    this.taken.set(key, this.names.length);
+    this.push(key, ino, fileType);
     if (fileType === FILE_TYPE.DIR) this.subdirs++;
   }
 
@@ -87,7 +87,7 @@ export class DirectoryContents {
     let used = 0;
     for (let i = 0; i < this.names.length; i++) {
       if (this.inos[i] === 0) continue;
-      const len = minRecLen((this.names[i] as Uint8Array).length);
+      const len = minRecLen((this.names[i] as string).length);
       if (used + len > blockSize) {
         blocks++;
         used = 0;
@@ -106,7 +106,7 @@ export class DirectoryContents {
     let last = -1;
     for (let i = 0; i < this.names.length; i++) {
       if (this.inos[i] === 0) continue;
-      const name = this.names[i] as Uint8Array;
+      const name = this.names[i] as string;
       const len = minRecLen(name.length);
       if (at + len > blockStart + blockSize) {
         view.setUint16(last + DIR_ENTRY_FIELDS.recLen.offset, blockStart + blockSize - last, true);
@@ -117,7 +117,7 @@ export class DirectoryContents {
       view.setUint16(at + DIR_ENTRY_FIELDS.recLen.offset, len, true);
       out[at + DIR_ENTRY_FIELDS.nameLen.offset] = name.length;
       out[at + DIR_ENTRY_FIELDS.fileType.offset] = filetype ? (this.types[i] as number) : 0;
-      out.set(name, at + DIR_ENTRY_HEADER);
+      for (let j = 0; j < name.length; j++) out[at + DIR_ENTRY_HEADER + j] = name.charCodeAt(j);
       last = at;
       at += len;
     }
