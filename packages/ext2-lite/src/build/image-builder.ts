@@ -51,6 +51,8 @@ const SPECIAL_MODE: Record<SpecialFileKind, number> = { char: S_IF.CHR, block: S
 /** Inodes mkfs marks in use (1..10 reserved, 11 lost+found). */
 const MKFS_USED_INODES = Array.from({ length: LOST_AND_FOUND_INO }, (_, i) => i + 1);
 const LARGE_FILE_BYTES = 2 ** 31;
+/** A file given as one buffer is staged this much at a time. */
+const FILL_SLICE_BYTES = 1024 * 1024;
 
 function nameBytes(name: string | Uint8Array): Uint8Array {
   return typeof name === 'string' ? encodeUtf8(name) : name;
@@ -174,8 +176,13 @@ export class ImageBuilder {
     file.reset();
     this.filling = true;
     try {
-      if (data instanceof Uint8Array) this.fill(file, data);
-      else if (data !== undefined) {
+      if (data instanceof Uint8Array) {
+        // A large buffer goes in slices, so the staging buffers stay bounded.
+        for (let at = 0; at < data.length; at += FILL_SLICE_BYTES) {
+          this.fill(file, at === 0 && data.length <= FILL_SLICE_BYTES ? data : data.subarray(at, Math.min(data.length, at + FILL_SLICE_BYTES)));
+          if (this.stream.full) await this.stream.throttle();
+        }
+      } else if (data !== undefined) {
         for await (const chunk of data as AsyncIterable<Uint8Array>) {
           this.fill(file, chunk);
           if (this.stream.full) await this.stream.throttle();
