@@ -22,6 +22,10 @@ export type { Superblock } from './format/superblock.js';
 export { mkfs } from './mkfs/mkfs.js';
 export type { MkfsResult } from './mkfs/mkfs.js';
 export type { MkfsOptions } from './mkfs/mkfs-options.js';
+// ImageBuilder: a new filesystem filled in one pass without mounting (what `mke2fs -d` does).
+export { ImageBuilder } from './build/image-builder.js';
+export type { BuildResult } from './build/image-builder.js';
+export type { BuildAttributes, BuildFileData, SpecialFileKind } from './build/build-attributes.js';
 // check: a read-only consistency check that agrees with `e2fsck -fn` on clean vs not clean.
 export { check } from './check/check.js';
 export type { CheckOptions, CheckProblem, CheckReport, CheckSummary } from './check/check-report.js';

@@ -45,6 +45,23 @@ export async function* hostFileChunks(path: Buffer | string, size: number): Asyn
   }
 }
 
+/** The first `size` bytes of a host file, read into `scratch`; undefined when they do not fit it. */
+function readWholeInto(path: Buffer | string, size: number, scratch: Uint8Array): Uint8Array | undefined {
+  if (size > scratch.length) return undefined;
+  const fd = openSync(path, 'r');
+  try {
+    let done = 0;
+    while (done < size) {
+      const n = readSync(fd, scratch, done, size - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    return scratch.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function entryOf(path: Uint8Array[], hostPath: Buffer, st: BigIntStats): TreeEntry {
   const kind = kindOf(st);
   const entry: TreeEntry = {
@@ -59,7 +76,10 @@ function entryOf(path: Uint8Array[], hostPath: Buffer, st: BigIntStats): TreeEnt
     rdev: kind === 'char' || kind === 'block' ? Number(st.rdev) : 0,
   };
   if (kind !== 'dir' && st.nlink > 1n) entry.linkId = `${st.dev}:${st.ino}`;
-  if (kind === 'file') entry.data = () => hostFileChunks(hostPath, entry.size);
+  if (kind === 'file') {
+    entry.data = () => hostFileChunks(hostPath, entry.size);
+    entry.readWhole = (scratch) => readWholeInto(hostPath, entry.size, scratch);
+  }
   return entry;
 }
 
@@ -75,23 +95,47 @@ export interface HostTreeOptions {
  */
 export async function* hostTree(root: string, options: HostTreeOptions = {}): AsyncGenerator<TreeEntry> {
   const look = options.dereference ? statSync : lstatSync;
-  yield* walk(Buffer.from(root), [], look(root, { bigint: true }), options);
+  // One generator with an explicit stack of open directories: a recursive
+  // generator would pass every entry up through one generator per level.
+  const ancestors = new Set<string>();
+  const stack: DirFrame[] = [];
+  let next: { hostPath: Buffer; path: Uint8Array[]; st: BigIntStats } | undefined = { hostPath: Buffer.from(root), path: [], st: look(root, { bigint: true }) };
+  while (next !== undefined) {
+    const { hostPath, path, st } = next;
+    const entry = entryOf(path, hostPath, st);
+    if (entry.kind === 'symlink') entry.target = readlinkSync(hostPath, { encoding: 'buffer' });
+    yield entry;
+    if (entry.kind === 'dir') {
+      // With -L a symlink can lead back to a directory being walked: refuse instead of recursing forever.
+      const id = `${st.dev}:${st.ino}`;
+      if (ancestors.has(id)) throw new FsError('ELOOP', 'a symlink leads back to a directory being copied', { syscall: 'scandir', path: hostPath.toString() });
+      ancestors.add(id);
+      stack.push({ hostPath, path, id, names: readdirSync(hostPath, { encoding: 'buffer' }).sort(compareBytes), index: 0 });
+    }
+    next = undefined;
+    while (next === undefined && stack.length > 0) {
+      const top = stack[stack.length - 1] as DirFrame;
+      const name = top.names[top.index++];
+      if (name === undefined) {
+        ancestors.delete(top.id);
+        stack.pop();
+        continue;
+      }
+      const child = Buffer.concat([top.hostPath, SLASH, name]);
+      // The name Buffer itself (a Uint8Array) joins the path: no copy per entry.
+      next = { hostPath: child, path: [...top.path, name], st: look(child, { bigint: true }) as BigIntStats };
+    }
+  }
 }
 
-async function* walk(hostPath: Buffer, path: Uint8Array[], st: BigIntStats, options: HostTreeOptions, ancestors = new Set<string>()): AsyncGenerator<TreeEntry> {
-  const entry = entryOf(path, hostPath, st);
-  if (entry.kind === 'symlink') entry.target = readlinkSync(hostPath, { encoding: 'buffer' });
-  yield entry;
-  if (entry.kind !== 'dir') return;
-  // With -L a symlink can lead back to a directory being walked: refuse instead of recursing forever.
-  const id = `${st.dev}:${st.ino}`;
-  if (ancestors.has(id)) throw new FsError('ELOOP', 'a symlink leads back to a directory being copied', { syscall: 'scandir', path: hostPath.toString() });
-  ancestors.add(id);
-  const names = readdirSync(hostPath, { encoding: 'buffer' }).sort(compareBytes);
-  const look = options.dereference ? statSync : lstatSync;
-  for (const name of names) {
-    const child = Buffer.concat([hostPath, Buffer.from('/'), name]);
-    yield* walk(child, [...path, new Uint8Array(name)], look(child, { bigint: true }) as BigIntStats, options, ancestors);
-  }
-  ancestors.delete(id);
+/** A directory being walked: its children by name and how far the walk got. */
+interface DirFrame {
+  readonly hostPath: Buffer;
+  readonly path: Uint8Array[];
+  /** dev:ino, for the loop check. */
+  readonly id: string;
+  readonly names: Buffer[];
+  index: number;
 }
+
+const SLASH = Buffer.from('/');

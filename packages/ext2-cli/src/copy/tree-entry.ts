@@ -32,6 +32,14 @@ export interface TreeEntry {
   xattrs?: [string, Uint8Array][];
   /** The file's bytes, in order (regular files only). */
   data?: () => AsyncIterable<Uint8Array>;
+  /**
+   * A fast path for small files (host sources): reads the whole file
+   * synchronously into `scratch` and returns a view of the bytes (valid until
+   * `scratch` is reused), or undefined when the file does not fit `scratch` -
+   * then use `data`. Spares a many-small-files copy an async generator and a
+   * fresh buffer per file.
+   */
+  readWhole?: (scratch: Uint8Array) => Uint8Array | undefined;
 }
 
 /** A tree of entries, parents first. */

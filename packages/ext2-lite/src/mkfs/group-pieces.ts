@@ -30,7 +30,9 @@ export function allocatedByGroup(plan: ImagePlan): Map<number, number[]> {
     const group = Math.floor((block - layout.firstDataBlock) / layout.blocksPerGroup);
     const g = layout.groups[group];
     if (g === undefined || block < g.first + g.metadataBlocks) continue;
-    out.set(group, [...(out.get(group) ?? []), block]);
+    const list = out.get(group);
+    if (list === undefined) out.set(group, [block]);
+    else list.push(block);
   }
   return out;
 }
@@ -68,7 +70,7 @@ export function groupPieces(plan: ImagePlan, group: number, allocated: readonly 
   }
   pieces.push({ block: g.blockBitmap, data: plan.bitmaps.blockBitmap(group) });
   pieces.push({ block: g.inodeBitmap, data: plan.bitmaps.inodeBitmap(group) });
-  const head = inodeTableHead(plan, group);
+  const head = plan.inodeTableHead !== undefined ? plan.inodeTableHead(group) : inodeTableHead(plan, group);
   const headBlocks = head === undefined ? 0 : head.length / layout.blockSize;
   if (head !== undefined) pieces.push({ block: g.inodeTable, data: head });
   if (layout.inodeTableBlocks > headBlocks) pieces.push({ block: g.inodeTable + headBlocks, zeroBlocks: layout.inodeTableBlocks - headBlocks });

@@ -87,13 +87,32 @@ async function piecesToWrite(device: BlockDevice, pieces: Piece[], policy: ZeroP
   return out;
 }
 
+/** What step 1 decided, for step 2. */
+export interface PreparedDevice {
+  readonly keepBoot: boolean;
+  readonly zeros: ZeroPolicy;
+}
+
+/**
+ * Step 1 alone: discard, or wipe the old superblock and the tail. The
+ * image builder runs it before writing file data, then {@link writePlan}.
+ */
+export function prepareDevice(device: BlockDevice, plan: ImagePlan, opts: WriteImageOptions): Promise<PreparedDevice> {
+  return clearTheWay(device, plan, opts);
+}
+
 /**
  * Writes `plan` to `device` and flushes. Precondition: the device holds
  * the plan's s_blocks_count blocks and is writable.
  */
 export async function writeImage(device: BlockDevice, plan: ImagePlan, opts: WriteImageOptions): Promise<void> {
+  await writePlan(device, plan, await clearTheWay(device, plan, opts));
+}
+
+/** Steps 2 and 3: every group's metadata and the plan's blocks, flush, the primary superblock, flush. */
+export async function writePlan(device: BlockDevice, plan: ImagePlan, prepared: PreparedDevice): Promise<void> {
   const { blockSize, groupCount } = plan.layout;
-  const { keepBoot, zeros } = await clearTheWay(device, plan, opts);
+  const { keepBoot, zeros } = prepared;
   const writer = new RunWriter(device, blockSize);
   const allocated = allocatedByGroup(plan);
   const scratch: Uint8Array[] = [];

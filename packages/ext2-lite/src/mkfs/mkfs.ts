@@ -58,14 +58,27 @@ export interface MkfsResult {
 /** Every inode mkfs marks in use: the reserved ones and lost+found. */
 const USED_INODES = Array.from({ length: LOST_AND_FOUND_INO }, (_, i) => i + 1);
 
+/** The bitmap blocks of each group. */
+export interface GroupBitmaps {
+  blockBitmap(group: number): Uint8Array;
+  inodeBitmap(group: number): Uint8Array;
+}
+
 /** The finished plan: all bytes except the inode-table zeros. */
 export interface ImagePlan {
   readonly layout: Layout;
   readonly superblock: Uint8Array;
   readonly descriptorTable: Uint8Array;
-  readonly bitmaps: BitmapBuilder;
+  readonly bitmaps: GroupBitmaps;
   /** Inode bytes by inode number (1, 2, 7, 11). */
   readonly inodes: Map<number, Uint8Array>;
+  /**
+   * The inode-table blocks of a group that hold inodes (undefined: none),
+   * when they come from elsewhere than `inodes` (the image builder's tables).
+   */
+  readonly inodeTableHead?: (group: number) => Uint8Array | undefined;
+  /** The feature words the superblock carries. */
+  readonly features: FeatureWords;
   /** Allocated or reserved-GDT block contents by block number. */
   readonly blocks: Map<number, Uint8Array>;
 }
@@ -145,7 +158,7 @@ export function planImage(p: MkfsParameters): { plan: ImagePlan; result: MkfsRes
     errors: p.errors,
     overheadBlocks,
   });
-  const plan: ImagePlan = { layout, superblock, descriptorTable: encodeDescriptorTable(layout, counts), bitmaps, inodes, blocks };
+  const plan: ImagePlan = { layout, superblock, descriptorTable: encodeDescriptorTable(layout, counts), bitmaps, inodes, blocks, features };
   const result = describeResult(layout, p, { features, freeBlocks, freeInodes, overheadBlocks });
   return { plan, result };
 }

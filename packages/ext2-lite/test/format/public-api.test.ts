@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 
 describe('public API', () => {
-  it('exports mkfs, mount, check, the filesystem class, the superblock decoder and the feature vocabulary, no other raw decoders', () => {
+  it('exports mkfs, ImageBuilder, mount, check, the filesystem class, the superblock decoder and the feature vocabulary, no other raw decoders', () => {
     expect(Object.keys(api).sort()).toEqual([
       'CHECK_PROBLEMS',
       'COMPAT',
@@ -11,6 +11,7 @@ describe('public API', () => {
       'FS_ERRORS',
       'FS_STATE',
       'INCOMPAT',
+      'ImageBuilder',
       'RO_COMPAT',
       'SUPERBLOCK_OFFSET',
       'SUPERBLOCK_SIZE',

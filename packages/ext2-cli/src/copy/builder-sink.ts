@@ -1,0 +1,174 @@
+// Writing a tree into a filesystem being built (mkfs -d): every entry goes
+// straight to @iomap/ext2-lite's ImageBuilder — no mount, no per-file
+// metadata round trips — with the metadata ImageSink would give it: mode,
+// owner, nanosecond times and xattrs of the source, the build's clock as
+// ctime. Parents an archive leaves implicit are made like `mkdir -p` (0755,
+// root). A path listed twice (archives can): a directory gets the later
+// metadata, a non-directory is replaced by the later entry (as tar extracts
+// it); a directory and a non-directory at one path is an error.
+import { FsError } from '@iomap/core';
+import type { BuildAttributes, ImageBuilder } from '@iomap/ext2-lite';
+import type { Subject } from '../cli/error-report.js';
+import type { Progress } from '../cli/progress.js';
+import { displayBytes } from '../show/display-name.js';
+import type { TreeSink } from './tree-sink.js';
+import { joinPath, pathKey, type TreeEntry } from './tree-entry.js';
+
+const SPECIAL_KINDS = new Set(['char', 'block', 'fifo', 'socket']);
+const NO_ROOT = new Uint8Array(0);
+/** Files up to this size are read whole into one reused buffer (TreeEntry.readWhole). */
+const SCRATCH_BYTES = 1024 * 1024;
+
+/** Options of {@link BuilderSink}. */
+export interface BuilderSinkOptions {
+  /** The image file, for messages. */
+  image: string;
+  /** The inode-change time to record (ns since the epoch). */
+  now: () => bigint;
+}
+
+export class BuilderSink implements TreeSink {
+  /** Directories made so far (pathKey -> inode). */
+  private readonly dirs = new Map<string, number>();
+  /** Non-directories made so far (pathKey -> inode). */
+  private readonly made = new Map<string, number>();
+  /** Names each non-directory inode has (for replacing an entry listed twice). */
+  private readonly names = new Map<number, number>();
+  /** Hard-link groups: the first entry's inode. */
+  private readonly links = new Map<string, number>();
+  private readonly scratch = new Uint8Array(SCRATCH_BYTES);
+
+  constructor(
+    private readonly builder: ImageBuilder,
+    private readonly options: BuilderSinkOptions,
+    private readonly progress?: Progress,
+  ) {
+    this.dirs.set(pathKey([]), builder.rootIno);
+  }
+
+  describe(path: readonly Uint8Array[]): string {
+    return displayBytes(joinPath(NO_ROOT, path)) || '/';
+  }
+
+  subject(path: readonly Uint8Array[]): Subject {
+    return { image: this.options.image, path: this.describe(path) };
+  }
+
+  private attributes(entry: TreeEntry): BuildAttributes {
+    return {
+      perm: entry.perm,
+      uid: entry.uid,
+      gid: entry.gid,
+      atimeNs: entry.atimeNs,
+      mtimeNs: entry.mtimeNs,
+      ctimeNs: this.options.now(),
+      ...(entry.xattrs === undefined || entry.xattrs.length === 0 ? {} : { xattrs: entry.xattrs }),
+    };
+  }
+
+  async add(entry: TreeEntry): Promise<void> {
+    const b = this.builder;
+    if (entry.path.length === 0) {
+      if (entry.kind !== 'dir') throw new FsError('EISDIR', `the root of the filesystem cannot be replaced by a ${entry.kind}`, { syscall: 'open', path: '/' });
+      b.setAttributes(b.rootIno, this.attributes(entry));
+      return;
+    }
+    const key = pathKey(entry.path);
+    const parent = this.parentOf(entry.path);
+    const name = entry.path.at(-1) as Uint8Array;
+    const existingDir = this.dirs.get(key);
+    if (existingDir !== undefined) {
+      if (entry.kind !== 'dir') throw new FsError('EISDIR', `cannot replace a directory with a ${entry.kind}`, { syscall: 'open', path: this.describe(entry.path) });
+      const { xattrs: _setOnce, ...rest } = this.attributes(entry);
+      b.setAttributes(existingDir, rest);
+      return;
+    }
+    const replaced = this.made.get(key);
+    if (replaced !== undefined) {
+      if (entry.kind === 'dir') throw new FsError('ENOTDIR', 'exists and is not a directory', { syscall: 'mkdir', path: this.describe(entry.path) });
+      await b.unlink(parent, name);
+      this.made.delete(key);
+      this.forgetName(replaced);
+    }
+    const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
+    if (first !== undefined) {
+      b.link(parent, name, first);
+      this.remember(key, first);
+      return;
+    }
+    let ino: number;
+    if (entry.kind === 'dir') {
+      ino = b.mkdir(parent, name, this.attributes(entry));
+      this.dirs.set(key, ino);
+    } else {
+      if (entry.kind === 'file') ino = await b.addFile(parent, name, this.attributes(entry), this.fileData(entry));
+      else if (entry.kind === 'symlink') {
+        const { perm: _symlinksHaveNoMode, ...attrs } = this.attributes(entry);
+        ino = await b.symlink(parent, name, entry.target ?? new Uint8Array(), attrs);
+      } else if (SPECIAL_KINDS.has(entry.kind)) ino = b.mknod(parent, name, entry.kind as 'char' | 'block' | 'fifo' | 'socket', this.attributes(entry), entry.rdev);
+      else throw new FsError('EINVAL', `cannot make a ${String(entry.kind)}`, { syscall: 'mknod' });
+      this.remember(key, ino);
+    }
+    if (entry.linkId !== undefined) this.links.set(entry.linkId, ino);
+  }
+
+  private remember(key: string, ino: number): void {
+    this.made.set(key, ino);
+    this.names.set(ino, (this.names.get(ino) ?? 0) + 1);
+  }
+
+  /** One name of `ino` is gone; with its last one, hard links can no longer join it (the inode is freed). */
+  private forgetName(ino: number): void {
+    const left = (this.names.get(ino) ?? 1) - 1;
+    if (left > 0) {
+      this.names.set(ino, left);
+      return;
+    }
+    this.names.delete(ino);
+    for (const [id, linked] of this.links) if (linked === ino) this.links.delete(id);
+  }
+
+  /** The inode of the entry's parent directory, made like `mkdir -p` when the input did not list it. */
+  private parentOf(components: readonly Uint8Array[]): number {
+    const parentKey = pathKey(components.slice(0, -1));
+    const known = this.dirs.get(parentKey);
+    if (known !== undefined) return known;
+    let ino = this.builder.rootIno;
+    for (let depth = 1; depth < components.length; depth++) {
+      const key = pathKey(components.slice(0, depth));
+      const dir = this.dirs.get(key);
+      if (dir !== undefined) {
+        ino = dir;
+        continue;
+      }
+      if (this.made.has(key)) throw new FsError('ENOTDIR', 'a parent in the input is not a directory', { syscall: 'mkdir', path: this.describe(components.slice(0, depth)) });
+      const now = this.options.now();
+      ino = this.builder.mkdir(ino, components[depth - 1] as Uint8Array, { perm: 0o755, atimeNs: now, mtimeNs: now, ctimeNs: now });
+      this.dirs.set(key, ino);
+    }
+    return ino;
+  }
+
+  /** A file's bytes: read whole into the scratch buffer when the source can, else its chunks. */
+  private fileData(entry: TreeEntry): Uint8Array | AsyncIterable<Uint8Array> | undefined {
+    const whole = entry.readWhole?.(this.scratch);
+    if (whole !== undefined) {
+      this.progress?.bytes(whole.length);
+      return whole;
+    }
+    if (entry.data === undefined) return undefined;
+    return this.progress === undefined ? entry.data() : this.counted(entry.data());
+  }
+
+  /** The file's chunks, counted for the progress bar. */
+  private async *counted(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of chunks) {
+      this.progress?.bytes(chunk.length);
+      yield chunk;
+    }
+  }
+
+  async finish(): Promise<void> {
+    // The builder writes directories when the command finishes it.
+  }
+}

@@ -1,0 +1,79 @@
+// The image builder's device writes: block contents are copied into a
+// staging buffer and leave as one large write when the buffer is full or
+// the next block does not follow the staged ones (sequential allocation
+// makes nearly everything follow: file after file, indirect blocks after
+// their data). Memory stays bounded: a few staging buffers, reused once
+// their write is done; `throttle` waits when all are in flight.
+import type { BlockDevice } from '@iomap/core';
+
+/** Bytes one staging buffer (one device write) holds. */
+const STAGING_BYTES = 1024 * 1024;
+/** Staging buffers: writes in flight plus the one being filled. */
+const STAGING_BUFFERS = 4;
+
+export class BlockStream {
+  private buffer: Uint8Array;
+  private filled = 0;
+  /** Block of the buffer's first byte (-1: empty). */
+  private start = -1;
+  private readonly spare: Uint8Array[] = [];
+  private readonly inFlight: Promise<void>[] = [];
+  private failure: unknown;
+  private failed = false;
+
+  constructor(
+    private readonly device: BlockDevice,
+    private readonly blockSize: number,
+  ) {
+    this.buffer = new Uint8Array(STAGING_BYTES - (STAGING_BYTES % blockSize));
+  }
+
+  /** True when the caller should `await throttle()` before queueing more. */
+  get full(): boolean {
+    return this.inFlight.length >= STAGING_BUFFERS - 1;
+  }
+
+  /**
+   * Queues `bytes` (at most one block; shorter is zero-padded) for `block`.
+   * Waiting is the caller's: check `full` and `throttle` between entries.
+   */
+  put(block: number, bytes: Uint8Array): void {
+    const bs = this.blockSize;
+    if (this.start >= 0 && (block !== this.start + this.filled / bs || this.filled === this.buffer.length)) this.submit();
+    if (this.start < 0) this.start = block;
+    this.buffer.set(bytes, this.filled);
+    if (bytes.length < bs) this.buffer.fill(0, this.filled + bytes.length, this.filled + bs);
+    this.filled += bs;
+  }
+
+  /** Waits until a staging buffer is free; rethrows a failed write. */
+  async throttle(): Promise<void> {
+    while (this.inFlight.length >= STAGING_BUFFERS - 1) await this.inFlight[0];
+    if (this.failed) throw this.failure;
+  }
+
+  /** Writes what is staged and waits for every write. */
+  async drain(): Promise<void> {
+    this.submit();
+    while (this.inFlight.length > 0) await this.inFlight[0];
+    if (this.failed) throw this.failure;
+  }
+
+  private submit(): void {
+    if (this.filled === 0) return;
+    const buffer = this.buffer;
+    const write = this.device.write(this.start * this.blockSize, buffer.subarray(0, this.filled)).then(
+      () => {
+        this.spare.push(buffer);
+      },
+      (err: unknown) => {
+        if (!this.failed) [this.failed, this.failure] = [true, err];
+      },
+    );
+    const tracked = write.finally(() => this.inFlight.splice(this.inFlight.indexOf(tracked), 1));
+    this.inFlight.push(tracked);
+    this.buffer = this.spare.pop() ?? new Uint8Array(buffer.length);
+    this.filled = 0;
+    this.start = -1;
+  }
+}
