@@ -10,13 +10,21 @@ import { ExitCode } from './exit-codes.js';
 import type { VerbDefinition, VerbRunner } from './verb.js';
 import { VERBS } from '../commands/verbs.js';
 
+/**
+ * This package's version from its package.json: two folders up from the
+ * compiled module (dist/cli/program.js), one up from the bundle
+ * (dist/ext2-lite.cjs). 'unknown' when neither is there.
+ */
 function packageVersion(): string {
-  try {
-    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return manifest.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  for (const relative of ['../../package.json', '../package.json']) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === '@iomap/ext2-cli' && manifest.version !== undefined) return manifest.version;
+    } catch {
+      // not at this place; try the next
+    }
   }
+  return 'unknown';
 }
 
 function wholeNumber(what: string, min: number): (text: string) => number {
