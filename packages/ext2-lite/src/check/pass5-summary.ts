@@ -54,6 +54,52 @@ async function readBitmaps(ctx: CheckContext, which: 'blockBitmap' | 'inodeBitma
   return out;
 }
 
+/** One kind of bitmap, as pass 5 compares it with what passes 1-4 found. */
+interface BitmapKind {
+  readonly which: 'blockBitmap' | 'inodeBitmap';
+  /** The block or inode number bit 0 of the group's bitmap stands for. */
+  first(group: number): number;
+  /** Bits that stand for blocks or inodes in the group (the rest is padding). */
+  count(group: number): number;
+  /** Whether passes 1-4 found the block or inode in use. */
+  used(n: number): boolean;
+}
+
+/** What comparing every group's bitmap of one kind gave. */
+interface BitmapComparison {
+  readonly diff: Differences;
+  /** Groups whose padding bits are not all set. */
+  readonly paddingGroups: number[];
+  /** Clear bits over all readable bitmaps. */
+  freeTotal: number;
+  /** Every group's bitmap could be read (so freeTotal is comparable with the superblock). */
+  complete: boolean;
+}
+
+/** Compares each group's on-disk bitmap bit by bit; `perGroup` sees each readable bitmap and its free count. */
+async function compareBitmaps(ctx: CheckContext, kind: BitmapKind, perGroup: (group: number, bitmap: Uint8Array, free: number) => void): Promise<BitmapComparison> {
+  const bitmaps = await readBitmaps(ctx, kind.which);
+  const out: BitmapComparison = { diff: new Differences(), paddingGroups: [], freeTotal: 0, complete: true };
+  for (let group = 0; group < ctx.g.groupCount; group++) {
+    const bitmap = bitmaps[group];
+    if (bitmap === undefined) {
+      out.complete = false;
+      continue;
+    }
+    const first = kind.first(group);
+    const count = kind.count(group);
+    for (let i = 0; i < count; i++) {
+      const used = kind.used(first + i);
+      if (used !== bitmapBit(bitmap, i)) out.diff.add(used ? '+' : '-', first + i);
+    }
+    const free = countClearBits(bitmap, count);
+    out.freeTotal += free;
+    perGroup(group, bitmap, free);
+    if (firstClearBit(bitmap, count, 8 * ctx.g.blockSize) !== -1) out.paddingGroups.push(group);
+  }
+  return out;
+}
+
 /** Runs pass 5. */
 export async function pass5Summary(ctx: CheckContext): Promise<void> {
   await checkBlockBitmaps(ctx);
@@ -62,31 +108,13 @@ export async function pass5Summary(ctx: CheckContext): Promise<void> {
 
 async function checkBlockBitmaps(ctx: CheckContext): Promise<void> {
   const g = ctx.g;
-  const bitmaps = await readBitmaps(ctx, 'blockBitmap');
-  const diff = new Differences();
-  const paddingGroups: number[] = [];
-  let freeTotal = 0;
-  let complete = true;
-  for (let group = 0; group < g.groupCount; group++) {
-    const bitmap = bitmaps[group];
-    if (bitmap === undefined) {
-      complete = false;
-      continue;
-    }
-    const first = groupFirstBlock(g, group);
-    const count = groupBlockCount(g, group);
-    for (let i = 0; i < count; i++) {
-      const used = ctx.blockFound.has(first + i);
-      if (used !== bitmapBit(bitmap, i)) diff.add(used ? '+' : '-', first + i);
-    }
-    const free = countClearBits(bitmap, count);
-    freeTotal += free;
+  const kind: BitmapKind = { which: 'blockBitmap', first: (group) => groupFirstBlock(g, group), count: (group) => groupBlockCount(g, group), used: (block) => ctx.blockFound.has(block) };
+  const { diff, paddingGroups, freeTotal, complete } = await compareBitmaps(ctx, kind, (group, _bitmap, free) => {
     const d = ctx.descriptors[group];
     if (d !== undefined && d.freeBlocksCount !== free) {
       ctx.log.add('GROUP_FREE_BLOCKS_WRONG', `group ${group}: bg_free_blocks_count is ${d.freeBlocksCount}, its block bitmap has ${free} free blocks`, { group });
     }
-    if (firstClearBit(bitmap, count, 8 * g.blockSize) !== -1) paddingGroups.push(group);
-  }
+  });
   if (diff.count > 0) ctx.log.add('BLOCK_BITMAP_DIFFERENCE', `block bitmap differences: ${diff.describe()}`, { block: diff.first as number });
   if (paddingGroups.length > 0) {
     ctx.log.add('BLOCK_BITMAP_PADDING', `the block bitmap padding (bits past the group's last block) is not all set in group(s) ${paddingGroups.join(', ')}`, { group: paddingGroups[0] as number });
@@ -98,37 +126,20 @@ async function checkBlockBitmaps(ctx: CheckContext): Promise<void> {
 
 async function checkInodeBitmaps(ctx: CheckContext): Promise<void> {
   const g = ctx.g;
-  const bitmaps = await readBitmaps(ctx, 'inodeBitmap');
-  const diff = new Differences();
-  const paddingGroups: number[] = [];
-  let freeTotal = 0;
-  let complete = true;
-  for (let group = 0; group < g.groupCount; group++) {
-    const bitmap = bitmaps[group];
-    if (bitmap === undefined) {
-      complete = false;
-      continue;
-    }
-    const firstIno = group * g.inodesPerGroup + 1;
-    let dirs = 0;
-    for (let i = 0; i < g.inodesPerGroup; i++) {
-      const ino = firstIno + i;
-      const used = ctx.inodeUsed.has(ino);
-      const set = bitmapBit(bitmap, i);
-      if (used !== set) diff.add(used ? '+' : '-', ino);
-      if (set && ctx.inodeDir.has(ino)) dirs++;
-    }
-    const free = countClearBits(bitmap, g.inodesPerGroup);
-    freeTotal += free;
+  const firstIno = (group: number): number => group * g.inodesPerGroup + 1;
+  const kind: BitmapKind = { which: 'inodeBitmap', first: firstIno, count: () => g.inodesPerGroup, used: (ino) => ctx.inodeUsed.has(ino) };
+  const { diff, paddingGroups, freeTotal, complete } = await compareBitmaps(ctx, kind, (group, bitmap, free) => {
     const d = ctx.descriptors[group];
     if (d !== undefined && d.freeInodesCount !== free) {
       ctx.log.add('GROUP_FREE_INODES_WRONG', `group ${group}: bg_free_inodes_count is ${d.freeInodesCount}, its inode bitmap has ${free} free inodes`, { group });
     }
+    // bg_used_dirs_count counts directories whose bit is set, as e2fsck -n reads the bitmap.
+    let dirs = 0;
+    for (let i = 0; i < g.inodesPerGroup; i++) if (bitmapBit(bitmap, i) && ctx.inodeDir.has(firstIno(group) + i)) dirs++;
     if (d !== undefined && d.usedDirsCount !== dirs) {
       ctx.log.add('GROUP_DIRECTORIES_WRONG', `group ${group}: bg_used_dirs_count is ${d.usedDirsCount}, ${dirs} directories are in use there`, { group });
     }
-    if (firstClearBit(bitmap, g.inodesPerGroup, 8 * g.blockSize) !== -1) paddingGroups.push(group);
-  }
+  });
   if (diff.count > 0) ctx.log.add('INODE_BITMAP_DIFFERENCE', `inode bitmap differences: ${diff.describe()}`, { ino: diff.first as number });
   if (paddingGroups.length > 0) {
     ctx.log.add('INODE_BITMAP_PADDING', `the inode bitmap padding (bits past s_inodes_per_group) is not all set in group(s) ${paddingGroups.join(', ')}`, { group: paddingGroups[0] as number });
