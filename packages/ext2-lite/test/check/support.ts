@@ -5,41 +5,21 @@
 // Without e2fsprogs the suites skip with a message; in CI (process.env.CI) a
 // missing tool fails the run.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryBlockDevice } from '@iomap/core';
 import { FaultDevice } from '@iomap/testkit';
 import { check, type CheckReport } from '../../src/index.js';
-
-const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
-
-function findTool(name: string): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), ...SBIN]) {
-    if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
+import { findTool, haveTools, scratchDir } from '../support/e2fsprogs.js';
 
 const TOOLS = { mke2fs: findTool('mke2fs'), debugfs: findTool('debugfs'), e2fsck: findTool('e2fsck') };
 
 /** True when the e2fsprogs-based tests can run; logs (or, in CI, throws) otherwise. */
 export function haveE2fsprogs(suite: string): boolean {
-  const missing = Object.entries(TOOLS)
-    .filter(([, path]) => path === undefined)
-    .map(([name]) => name);
-  if (missing.length === 0) return true;
-  const why = `e2fsprogs tools not found: ${missing.join(', ')}`;
-  if (process.env.CI) throw new Error(`${suite}: ${why}; CI must install e2fsprogs`);
-  console.warn(`skipping ${suite}: ${why}`);
-  return false;
+  return haveTools(suite, Object.keys(TOOLS));
 }
 
-/** A scratch directory and its cleanup. */
-export function scratchDir(prefix: string): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export { scratchDir };
 
 /** mke2fs -q -F -t <type> <args> img size. */
 export function mkfs(img: string, args: string[], size: string, type = 'ext2'): string {

@@ -6,20 +6,12 @@
 // comparison, kernel mounts) lives here.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireTool } from '../support/e2fsprogs.js';
+import { findTool, requireTool } from '../support/e2fsprogs.js';
 
-const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
-
-/** Full path of a tool on PATH or in the sbin directories, or undefined. */
-export function findTool(name: string): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), ...SBIN]) {
-    if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
+export { findTool };
 
 const E2FSPROGS = ['mke2fs', 'e2fsck', 'dumpe2fs'] as const;
 const tool = (name: string): string => {

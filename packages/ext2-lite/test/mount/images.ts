@@ -4,40 +4,21 @@
 // Without e2fsprogs the image tests are skipped with a message; in CI
 // (process.env.CI) a missing tool fails the run.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { MemoryBlockDevice } from '@iomap/core';
 import { FaultDevice } from '@iomap/testkit';
 import { mount, type Ext2Filesystem, type MountOptions } from '../../src/index.js';
 export { patternBytes as pattern } from '@iomap/testkit';
+import { findTool, haveTools, scratchDir } from '../support/e2fsprogs.js';
 
-const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
-
-/** Full path of an e2fsprogs tool, or undefined. */
-export function findTool(name: string): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), ...SBIN]) {
-    if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
+export { findTool, scratchDir };
 
 const MKE2FS = findTool('mke2fs');
 const DEBUGFS = findTool('debugfs');
 
 /** True when the image tests can run; logs (or, in CI, throws) otherwise. */
 export function haveE2fsprogs(suite: string): boolean {
-  if (MKE2FS !== undefined && DEBUGFS !== undefined) return true;
-  const why = 'e2fsprogs (mke2fs, debugfs) not found';
-  if (process.env.CI) throw new Error(`${suite}: ${why}; CI must install e2fsprogs`);
-  console.warn(`skipping ${suite}: ${why}`);
-  return false;
-}
-
-/** A scratch directory removed by the returned function. */
-export function scratchDir(prefix: string): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return haveTools(suite, ['mke2fs', 'debugfs']);
 }
 
 /** mke2fs -q -F -t ext2 <args> img size. */

@@ -11,10 +11,39 @@
 //                                  that are not the banner, pass headers or
 //                                  the summary; clean means code 0 and none
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, openSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
+const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin', '/bin'];
+
+/** Full path of a tool on PATH or in the usual bin/sbin directories, or undefined. */
+export function findTool(name: string): string | undefined {
+  for (const dir of [...(process.env['PATH'] ?? '').split(':'), ...SBIN]) {
+    if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/**
+ * Whether every tool in `names` is installed: true when they are; otherwise
+ * a suite skips — it gets false and a warning naming what is missing locally,
+ * and in CI (process.env.CI) this throws so the run fails loudly.
+ */
+export function haveTools(suite: string, names: readonly string[]): boolean {
+  const missing = names.filter((name) => findTool(name) === undefined);
+  if (missing.length === 0) return true;
+  const why = `${missing.join(', ')} not found (install e2fsprogs)`;
+  if (process.env['CI']) throw new Error(`${suite}: ${why}; CI must install it`);
+  console.warn(`skipping ${suite}: ${why}`);
+  return false;
+}
+
+/** A scratch directory under the OS temp dir, and the function that removes it. */
+export function scratchDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 /**
  * The full path of e2fsprogs tool `name` (mke2fs, e2fsck, debugfs, dumpe2fs),
@@ -22,9 +51,8 @@ const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
  * tool throws.
  */
 export function requireTool(name: string): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), ...SBIN]) {
-    if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
-  }
+  const found = findTool(name);
+  if (found !== undefined) return found;
   const why = `${name} (e2fsprogs) not found on PATH or in ${SBIN.join(', ')}`;
   if (process.env.CI) throw new Error(`${why}; CI must install e2fsprogs`);
   console.warn(`skipping: ${why}`);

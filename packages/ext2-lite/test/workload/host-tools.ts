@@ -12,16 +12,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fsckClean, makeImage } from '../support/e2fsprogs.js';
+import { findTool, fsckClean, makeImage } from '../support/e2fsprogs.js';
 
-const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin', '/bin'];
-
-export function findTool(name: string): string | undefined {
-  for (const dir of [...(process.env['PATH'] ?? '').split(':'), ...SBIN]) {
-    if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
+export { findTool };
 
 const tools = {
   mke2fs: findTool('mke2fs'),
