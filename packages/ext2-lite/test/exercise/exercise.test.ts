@@ -1,7 +1,7 @@
 // The testkit's model-based exerciser (fsx-style) on an ext2-lite file
 // (issue 7, "Must show"): reads, writes, truncates, fsyncs and remounts
-// through fs.promises FileHandles — buffered, O_DIRECT, and both mixed on
-// the same file — every read compared with the in-memory model, and every
+// through fs.promises FileHandles — buffered, O_DIRECT, both mixed on the
+// same file, and on a DAX mount — every read compared with the in-memory model, and every
 // run ending with e2fsck -fn clean (ext2-exercise-target.ts).
 // EXERCISE_SCALE multiplies the operations: 1 runs ~27,000; CI runs 4
 // (over 100,000).
@@ -47,6 +47,13 @@ const CONFIGS: Config[] = [
     target: async () => ({ image: mke2fsBytes({ blockSize: 2048, size: 16 * MiB }), direct: true, mountOptions: { cacheBytes: 4 << 20 } }),
     operations: 7000,
     options: { maxFileSize: 1 * MiB, maxOpLength: 32 << 10, directRatio: 0.5 },
+  },
+  {
+    // DAX mounts need 4 KiB blocks; every read and write copies to and from the device's memory (DAX-n).
+    name: 'DAX mount (MemoryBlockDevice memory), 4 KiB blocks, with remounts',
+    target: async () => ({ image: await mkfsImage(16 * MiB, 4096), direct: false, mountOptions: { dax: true } }),
+    operations: 4000,
+    options: { maxFileSize: 1 * MiB, maxOpLength: 64 << 10 },
   },
   {
     name: 'mixed buffered and O_DIRECT, 1 KiB blocks, unaligned buffered I/O',
