@@ -29,6 +29,34 @@ export function blockCached(mapping: AddressSpace<Ext2Inode>, pos: number, len: 
   return cachedUptodate(mapping, pos, len) !== undefined;
 }
 
+/** What an in-place edit did: ran (with `edit`'s result), or could not run without a wait or a read. */
+export type CachedEdit<T> = { done: true; value: T } | { done: false };
+
+/**
+ * editCachedBlock when it needs no wait: the block cached and uptodate, its
+ * folio unlocked and not under writeback, and (when the folio is clean) the
+ * cache under its dirty limit. Otherwise `{ done: false }`, having changed
+ * nothing. Same preconditions as editCachedBlock.
+ */
+export function editCachedBlockNow<T>(mapping: AddressSpace<Ext2Inode>, pos: number, len: number, edit: (bytes: Uint8Array) => T): CachedEdit<T> {
+  const folio = cachedUptodate(mapping, pos, len);
+  if (folio === undefined || folio.writeback || folio.lock.locked) return { done: false };
+  if (!folio.dirty && !mapping.noFsReclaim) {
+    if (mapping.cache.overDirtyLimit) return { done: false };
+    mapping.cache.startBackgroundWriteback();
+  }
+  if (!folio.lock.tryLock()) return { done: false };
+  try {
+    if (folio.writeback) return { done: false };
+    const off = pos - folio.pos;
+    const value = edit(folio.data.subarray(off, off + len));
+    folio.setRangeDirty(off, len);
+    return { done: true, value };
+  } finally {
+    folio.lock.unlock();
+  }
+}
+
 /**
  * Runs `edit` on the cached bytes [pos, pos + len) of `mapping` under the
  * folio lock and marks them dirty; returns `{ done: false }` without calling
@@ -37,7 +65,7 @@ export function blockCached(mapping: AddressSpace<Ext2Inode>, pos: number, len: 
  * before they write). Precondition: the range is mapped on the device and
  * lies inside i_size; caller holds the directory's lock exclusively.
  */
-export async function editCachedBlock<T>(mapping: AddressSpace<Ext2Inode>, pos: number, len: number, edit: (bytes: Uint8Array) => T): Promise<{ done: true; value: T } | { done: false }> {
+export async function editCachedBlock<T>(mapping: AddressSpace<Ext2Inode>, pos: number, len: number, edit: (bytes: Uint8Array) => T): Promise<CachedEdit<T>> {
   const first = cachedUptodate(mapping, pos, len);
   if (first === undefined) return { done: false };
   if (!first.dirty && !mapping.noFsReclaim) {

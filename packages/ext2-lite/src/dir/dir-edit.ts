@@ -18,9 +18,9 @@ import { bufferedRead, bufferedWrite } from '@iomap/buffered';
 import { minRecLen, newDirBlock, FILE_TYPE } from '../format/dir-entry.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
 import { dataMapping, type MountContext } from '../mount/mount-context.js';
-import { editCachedBlock } from './dir-block-cache.js';
+import { editCachedBlock, editCachedBlockNow, type CachedEdit } from './dir-block-cache.js';
 import { blockSlackOf, insertEntryInPlace, removeEntryInPlace, retargetEntryInPlace, singleEntryDirBlock } from './dir-block-edit.js';
-import { directoryIndex, nameKey, DOT_KEY, DOTDOT_KEY, type DirIndex, type DirSlot } from './dir-index.js';
+import { cachedDirIndex, directoryIndex, nameKey, DOT_KEY, DOTDOT_KEY, type DirIndex, type DirSlot } from './dir-index.js';
 
 /** What an entry points at. */
 export interface EntryTarget {
@@ -134,17 +134,27 @@ export async function addDirEntry(ctx: MountContext, dir: Ext2Inode, name: Uint8
  */
 export async function removeDirEntry(ctx: MountContext, dir: Ext2Inode, name: Uint8Array): Promise<DirSlot> {
   const key = nameKey(name);
-  const { index, slot } = await existingSlot(ctx, dir, key, 'unlink');
-  return editing(dir, index, async () => {
-    const site = { dirIno: dir.ino, blockIndex: slot.block };
-    // Removal only ever grows one entry's room (the one that absorbs the
-    // victim, or the victim's slot itself): the block's slack is the larger
-    // of its old value and that room, with no second pass over the block.
-    const room = await editBlockAt(ctx, dir, index, slot.block, (block) => removeEntryInPlace(block, slot.offset, site));
-    index.slack[slot.block] = Math.max(index.slack[slot.block] ?? 0, room);
-    index.names.delete(key);
-    return slot;
-  });
+  const cached = cachedDirIndex(dir);
+  const cachedSlot = cached?.names.get(key);
+  const { index, slot } = cached !== undefined && cachedSlot !== undefined ? { index: cached, slot: cachedSlot } : await existingSlot(ctx, dir, key, 'unlink');
+  const site = { dirIno: dir.ino, blockIndex: slot.block };
+  const edit = (block: Uint8Array): number => removeEntryInPlace(block, slot.offset, site);
+  const bs = ctx.vol.geometry.blockSize;
+  // The common case (block cached, nobody waiting) edits without an await.
+  let now: CachedEdit<number>;
+  try {
+    now = editCachedBlockNow(dataMapping(ctx, dir), slot.block * bs, bs, edit);
+  } catch (err) {
+    if (index.names === dir.names) dir.names = undefined;
+    throw err;
+  }
+  // Removal only ever grows one entry's room (the one that absorbs the
+  // victim, or the victim's slot itself): the block's slack is the larger
+  // of its old value and that room, with no second pass over the block.
+  const room = now.done ? now.value : await editing(dir, index, () => editBlockAt(ctx, dir, index, slot.block, edit));
+  index.slack[slot.block] = Math.max(index.slack[slot.block] ?? 0, room);
+  index.names.delete(key);
+  return slot;
 }
 
 /**
