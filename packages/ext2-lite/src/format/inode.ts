@@ -13,7 +13,7 @@
 // Decoding keeps every byte of the inode; encoding writes changed fields into
 // a copy, so osd fields, in-inode xattrs and unknown bytes survive.
 import { CorruptFilesystemError, FsError } from '@iomap/core';
-import { checkFieldValue, fieldSize, requireLength, viewOf, writeField, u16, u32, s32, u32s, type Field, type FieldValues } from './fields.js';
+import { checkFieldValue, requireLength, viewOf, writeField, u16, u32, s32, u32s, type Field, type FieldValues } from './fields.js';
 import { GOOD_OLD_INODE_SIZE } from './superblock.js';
 
 /** Number of i_block slots and the indices of the indirect ones. */
@@ -137,11 +137,6 @@ export const isDirectory = (mode: number): boolean => (mode & S_IFMT) === S_IF.D
 export const isRegular = (mode: number): boolean => (mode & S_IFMT) === S_IF.REG;
 export const isSymlink = (mode: number): boolean => (mode & S_IFMT) === S_IF.LNK;
 
-/** True when a field at `offset` of `size` bytes lies inside the inode's used extra space. */
-function extraFieldPresent(offset: number, size: number, inodeSize: number, extraIsize: number): boolean {
-  return inodeSize > GOOD_OLD_INODE_SIZE && offset + size <= GOOD_OLD_INODE_SIZE + extraIsize;
-}
-
 /** Largest size e2fsck accepts for a block-mapped file: every tree slot times bs. */
 export function maxBlockMappedBytes(blockSize: number): number {
   const apb = blockSize / 4;
@@ -264,10 +259,11 @@ export function encodeInode(inode: Inode): Uint8Array {
   checkSplit(inode.gid, 'gid', 2 ** 32);
   // The size is rewritten only when it changed, so a free inode's unrepresentable
   // garbage size (beyond 2^53) survives a decode/encode round trip untouched.
-  const was = viewOf(inode.raw);
-  const wasSizeLow = was.getUint32(INODE_FIELDS.sizeLow.offset, true);
-  const wasSize = isRegular(was.getUint16(INODE_FIELDS.mode.offset, true)) ? was.getUint32(INODE_FIELDS.sizeHigh.offset, true) * 2 ** 32 + wasSizeLow : wasSizeLow;
-  const sizeChanged = regular !== isRegular(was.getUint16(INODE_FIELDS.mode.offset, true)) || inode.size !== wasSize;
+  const was = inode.raw;
+  const wasRegular = isRegular(le16(was, INODE_FIELDS.mode.offset));
+  const wasSizeLow = le32(was, INODE_FIELDS.sizeLow.offset);
+  const wasSize = wasRegular ? le32(was, INODE_FIELDS.sizeHigh.offset) * 2 ** 32 + wasSizeLow : wasSizeLow;
+  const sizeChanged = regular !== wasRegular || inode.size !== wasSize;
   if (sizeChanged) checkSplit(inode.size, regular ? 'size' : 'size of a non-regular inode', regular ? Number.MAX_SAFE_INTEGER + 1 : 2 ** 32);
   // Straight into the copy, field by field in table order (the same checks and
   // messages as writeFields): the generic path's rest/spread objects and
@@ -326,21 +322,44 @@ function putS32(view: DataView, field: Field, value: number | undefined): void {
 }
 
 /** The tables as [name, field] pairs, computed once (encodeInode is hot). */
-const EXTRA_ENTRIES = Object.entries(INODE_EXTRA_FIELDS) as [keyof ExtraFields, Field][];
 
 function writeExtraFields(inode: Inode, view: DataView): void {
   const extraIsize = inode.extraIsize ?? 0;
-  // Coverage first, then values, as the table-driven encoder did.
-  for (const [key, field] of EXTRA_ENTRIES) {
-    if (inode[key] === undefined || key === 'extraIsize') continue;
-    if (!extraFieldPresent(field.offset, fieldSize(field), inode.inodeSize, extraIsize)) {
-      throw new FsError('EINVAL', `${field.diskName} is set but i_extra_isize ${extraIsize} does not cover it`, { syscall: 'encode' });
-    }
+  const X = INODE_EXTRA_FIELDS;
+  // Coverage first, then values, each in table order, as the table-driven encoder did.
+  requireCovered(inode.checksumHi, X.checksumHi, 2, extraIsize);
+  requireCovered(inode.ctimeExtra, X.ctimeExtra, 4, extraIsize);
+  requireCovered(inode.mtimeExtra, X.mtimeExtra, 4, extraIsize);
+  requireCovered(inode.atimeExtra, X.atimeExtra, 4, extraIsize);
+  requireCovered(inode.crtime, X.crtime, 4, extraIsize);
+  requireCovered(inode.crtimeExtra, X.crtimeExtra, 4, extraIsize);
+  requireCovered(inode.versionHi, X.versionHi, 4, extraIsize);
+  requireCovered(inode.projid, X.projid, 4, extraIsize);
+  put16(view, X.extraIsize, inode.extraIsize);
+  put16(view, X.checksumHi, inode.checksumHi);
+  put32(view, X.ctimeExtra, inode.ctimeExtra);
+  put32(view, X.mtimeExtra, inode.mtimeExtra);
+  put32(view, X.atimeExtra, inode.atimeExtra);
+  putS32(view, X.crtime, inode.crtime);
+  put32(view, X.crtimeExtra, inode.crtimeExtra);
+  put32(view, X.versionHi, inode.versionHi);
+  put32(view, X.projid, inode.projid);
+}
+
+/** EINVAL when an extra field is set but 128 + i_extra_isize does not cover its `size` bytes. */
+function requireCovered(value: number | undefined, field: Field, size: number, extraIsize: number): void {
+  if (value !== undefined && field.offset + size > GOOD_OLD_INODE_SIZE + extraIsize) {
+    throw new FsError('EINVAL', `${field.diskName} is set but i_extra_isize ${extraIsize} does not cover it`, { syscall: 'encode' });
   }
-  for (const [key, field] of EXTRA_ENTRIES) {
-    const value = inode[key];
-    if (value !== undefined) putField(view, field, value);
-  }
+}
+
+/** Little-endian u16 / u32 at `at` of `bytes` (no DataView for two reads). */
+function le16(bytes: Uint8Array, at: number): number {
+  return (bytes[at] as number) | ((bytes[at + 1] as number) << 8);
+}
+
+function le32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] as number) | ((bytes[at + 1] as number) << 8) | ((bytes[at + 2] as number) << 16) | ((bytes[at + 3] as number) << 24)) >>> 0;
 }
 
 /**

@@ -181,7 +181,7 @@ export async function evictInode(ctx: MountContext, inode: Ext2Inode): Promise<v
  * mapping lock free. Returns false, having changed nothing, otherwise.
  */
 function freeEverythingNow(ctx: MountContext, inode: Ext2Inode): boolean {
-  if (inode.mapping !== undefined || inode.disk.fileAcl !== 0 || !inode.delalloc.idle || inode.delalloc.heldBlocks !== 0) return false;
+  if (inode.mapping !== undefined || inode.disk.fileAcl !== 0 || !inode.delallocIdle) return false;
   const blockMap = hasBlockMap(inode);
   const block = inode.disk.block;
   if (blockMap && ((block[IND_BLOCK] ?? 0) !== 0 || (block[DIND_BLOCK] ?? 0) !== 0 || (block[TIND_BLOCK] ?? 0) !== 0)) return false;
