@@ -6,11 +6,26 @@
 // Node's rimraf: unlink what is not a directory, rmdir a directory and, when
 // it is not empty, remove its entries (paths joined as bytes) and rmdir it
 // again. ENOENT anywhere means someone else removed it first: not an error.
+//
+// Inside a directory being emptied, each entry is removed through the
+// directory's handle (as rm -rf does with unlinkat on an open directory),
+// not by walking its whole path from the root again for an lstat, an
+// unlink's parent and its lookup: the same calls, checks, order and errors
+// as the path-based steps, one lookup per entry instead of a walk per call.
+// The path-based steps remain for what a handle walk cannot answer the same
+// way: a directory the caller may not search (every lstat in it fails, so
+// Node unlinks and reports EACCES) and paths of PATH_MAX bytes or more.
 import { FsError } from '@iomap/core';
-import { isDirectoryMode } from './file-mode.js';
-import { removeDirectory, unlinkPath } from './name-removal.js';
+import { DirentType, isDirectoryMode } from './file-mode.js';
+import type { DirEntry } from './inode-operations.js';
+import type { InodeAttributes } from './inode-attributes.js';
+import { PATH_MAX } from './name-bytes.js';
+import { lookupChild, type FoundInode } from './name-creation.js';
+import { deletionRefusal, removeDirectory, unlinkPath } from './name-removal.js';
+import { CallErrors, nodeError } from './node-error.js';
 import { toPathArgument, type PathLike } from './path-argument.js';
-import { openDirectory, typedEntries } from './read-directory.js';
+import { Access, mayAccess } from './permission.js';
+import { typedEntries } from './read-directory.js';
 import { SystemError } from './system-error.js';
 import type { VfsContext } from './vfs-context.js';
 import { checkBoolean, checkInteger, checkOptionsObject } from './write-arguments.js';
@@ -57,8 +72,48 @@ function joinBytes(parent: Uint8Array, name: Uint8Array): Uint8Array {
   return out;
 }
 
+/** A directory whose entries are removed: its handle and attributes. */
+interface DirectoryHandle<I> {
+  readonly inode: I;
+  readonly attributes: InodeAttributes;
+}
+
+/** A directory being emptied: also its path (for messages and the path-based fallback). */
+interface TreeDirectory<I> extends DirectoryHandle<I> {
+  readonly path: Uint8Array;
+}
+
+/** The display form of a path given as bytes (what the path-based calls put in their errors). */
+function displayOf(path: Uint8Array): string {
+  return toPathArgument(path).display;
+}
+
+/** Every entry of `dir` but `.` and `..`, typed, read before any is removed. */
+async function entriesOf<I>(context: VfsContext<I>, dir: I): Promise<DirEntry[]> {
+  const entries: DirEntry[] = [];
+  for await (const entry of typedEntries(context.fs, dir)) entries.push({ ...entry, name: entry.name.slice() });
+  return entries;
+}
+
+/**
+ * openDirectory's checks (ENOTDIR, EACCES for `scandir`) on a directory
+ * already looked up, with `path` for the messages.
+ */
+function checkListable<I>(context: VfsContext<I>, attributes: InodeAttributes, path: Uint8Array): void {
+  if (!isDirectoryMode(attributes.mode)) throw nodeError('ENOTDIR', 'scandir', displayOf(path));
+  if (!mayAccess(attributes, context.credentials, Access.Read)) throw nodeError('EACCES', 'scandir', displayOf(path));
+}
+
 /** rmdir, and when the directory is not empty, its entries first. */
 async function removeDirectoryTree<I>(context: VfsContext<I>, path: Uint8Array, original: unknown): Promise<void> {
+  if (context.fs.rmdir !== undefined) {
+    const site = await callErrors('rmdir', path).guard(() => context.resolveParent(path, 'rmdir'));
+    if (site.kind === 'normal') {
+      // What removeDirectory does after its walk, then the entries through handles.
+      await removeSubdirectory(context, site.parent, site.name, path, original);
+      return;
+    }
+  }
   try {
     await removeDirectory(context, path);
     return;
@@ -70,11 +125,125 @@ async function removeDirectoryTree<I>(context: VfsContext<I>, path: Uint8Array, 
     }
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM') throw err;
   }
-  const dir = await openDirectory(context, path, 'scandir');
-  const names: Uint8Array[] = [];
-  for await (const entry of typedEntries(context.fs, dir)) names.push(entry.name.slice());
-  for (const name of names) await removeTree(context, joinBytes(path, name));
+  const resolved = await context.resolve(path, 'scandir');
+  checkListable(context, resolved.attributes, path);
+  await removeEntries(context, { inode: resolved.inode, attributes: resolved.attributes, path }, await entriesOf(context, resolved.inode));
   await removeDirectory(context, path);
+}
+
+/** Removes `entries` of `dir` (Node's rimraf of each), through the handle where that answers as the path would. */
+async function removeEntries<I>(context: VfsContext<I>, dir: TreeDirectory<I>, entries: readonly DirEntry[]): Promise<void> {
+  // Without search permission every lstat of an entry fails: the path-based steps give Node's answers.
+  const byHandle = mayAccess(dir.attributes, context.credentials, Access.Execute);
+  for (const entry of entries) {
+    const path = joinBytes(dir.path, entry.name);
+    if (!byHandle || path.length >= PATH_MAX) await removeTree(context, path);
+    else await removeEntry(context, dir, entry, path);
+  }
+}
+
+/** Node's rimraf of entry `entry` of `dir` (at `path`), through the directory's handle. */
+async function removeEntry<I>(context: VfsContext<I>, dir: TreeDirectory<I>, entry: DirEntry, path: Uint8Array): Promise<void> {
+  try {
+    if (entry.type === DirentType.Directory) {
+      await removeSubdirectory(context, dir, entry.name, path, undefined);
+      return;
+    }
+    try {
+      await unlinkAt(context, dir, entry.name, path);
+    } catch (err) {
+      const code = codeOf(err);
+      if (code === 'EISDIR' || code === 'EPERM') await removeSubdirectory(context, dir, entry.name, path, err);
+      else throw err;
+    }
+  } catch (err) {
+    if (codeOf(err) !== 'ENOENT') throw err;
+  }
+}
+
+/** The errors of one call on `path`, made only when something fails (the display form decodes the path). */
+function callErrors(syscall: string, path: Uint8Array): CallErrors {
+  return new CallErrors(syscall, displayOf(path));
+}
+
+/** unlinkPath's checks after its walk, for entry `name` of `dir`. */
+async function unlinkAt<I>(context: VfsContext<I>, dir: DirectoryHandle<I>, name: Uint8Array, path: Uint8Array): Promise<void> {
+  const { fs } = context;
+  const unlink = fs.unlink;
+  if (unlink === undefined) throw callErrors('unlink', path).fail('EPERM');
+  if (fs.readOnly) throw callErrors('unlink', path).fail('EROFS');
+  let victim: FoundInode<I> | undefined;
+  try {
+    victim = await lookupChild(fs, dir.inode, name);
+  } catch (err) {
+    throw callErrors('unlink', path).reword(err);
+  }
+  if (victim === undefined) throw callErrors('unlink', path).fail('ENOENT');
+  const refusal = deletionRefusal(context, dir.attributes, victim.attributes, false);
+  if (refusal !== undefined) throw callErrors('unlink', path).fail(refusal);
+  try {
+    await unlink.call(fs, dir.inode, name);
+  } catch (err) {
+    throw callErrors('unlink', path).reword(err);
+  }
+}
+
+/** What rmdirAt did: removed the directory, or (listing first) found it not empty and left it. */
+type RmdirOutcome<I> = { removed: true } | { removed: false; victim: FoundInode<I>; entries: DirEntry[] };
+
+/**
+ * removeDirectory's checks after its walk, for entry `name` of `dir`, then
+ * the rmdir. With `listFirst`, a directory the caller may list is listed
+ * after the checks and, when it has entries, left for the caller to empty
+ * (what Node does after rmdir's ENOTEMPTY, without the failing rmdir).
+ */
+async function rmdirAt<I>(context: VfsContext<I>, dir: DirectoryHandle<I>, name: Uint8Array, path: Uint8Array, listFirst: boolean): Promise<RmdirOutcome<I>> {
+  const { fs } = context;
+  const rmdir = fs.rmdir;
+  if (rmdir === undefined) throw callErrors('rmdir', path).fail('EPERM');
+  if (fs.readOnly) throw callErrors('rmdir', path).fail('EROFS');
+  let victim: FoundInode<I> | undefined;
+  try {
+    victim = await lookupChild(fs, dir.inode, name);
+  } catch (err) {
+    throw callErrors('rmdir', path).reword(err);
+  }
+  if (victim === undefined) throw callErrors('rmdir', path).fail('ENOENT');
+  const refusal = deletionRefusal(context, dir.attributes, victim.attributes, true);
+  if (refusal !== undefined) throw callErrors('rmdir', path).fail(refusal);
+  if (listFirst && mayAccess(victim.attributes, context.credentials, Access.Read)) {
+    const entries = await entriesOf(context, victim.inode);
+    if (entries.length > 0) return { removed: false, victim, entries };
+  }
+  try {
+    await rmdir.call(fs, dir.inode, name);
+  } catch (err) {
+    throw callErrors('rmdir', path).reword(err);
+  }
+  return { removed: true };
+}
+
+/** removeDirectoryTree of entry `name` of `dir` (at `path`), through the directory's handle. */
+async function removeSubdirectory<I>(context: VfsContext<I>, dir: DirectoryHandle<I>, name: Uint8Array, path: Uint8Array, original: unknown): Promise<void> {
+  let outcome: RmdirOutcome<I>;
+  try {
+    outcome = await rmdirAt(context, dir, name, path, true);
+    if (outcome.removed) return;
+  } catch (err) {
+    const code = codeOf(err);
+    if (code === 'ENOTDIR') {
+      if (original !== undefined) throw original;
+      return;
+    }
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM') throw err;
+    const child = await lookupChild(context.fs, dir.inode, name);
+    if (child === undefined) throw nodeError('ENOENT', 'scandir', displayOf(path));
+    checkListable(context, child.attributes, path);
+    outcome = { removed: false, victim: child, entries: await entriesOf(context, child.inode) };
+  }
+  const { victim, entries } = outcome;
+  await removeEntries(context, { inode: victim.inode, attributes: victim.attributes, path }, entries);
+  await rmdirAt(context, dir, name, path, false);
 }
 
 /** Node's rimraf of one path. */

@@ -160,14 +160,55 @@ export async function releaseInodeNumber(ctx: MountContext, ino: number, isDirec
   await ctx.alloc.mutex.runExclusive(() => clearInodeBit(ctx, ino, isDirectory));
 }
 
-/** Releases every pending inode free. Takes the allocator mutex. */
+/**
+ * Releases every pending inode free: one bitmap change per group (a
+ * 10,000-file delete frees 10,000 numbers, mostly in a few groups).
+ * Takes the allocator mutex.
+ */
 export async function releasePendingInodes(ctx: MountContext): Promise<number> {
   return ctx.alloc.mutex.runExclusive(async () => {
     const pending = ctx.alloc.pendingFreeInodes;
     ctx.alloc.pendingFreeInodes = [];
-    for (const { ino, isDirectory } of pending) await clearInodeBit(ctx, ino, isDirectory);
+    const byGroup = new Map<number, { ino: number; isDirectory: boolean }[]>();
+    for (const free of pending) {
+      const group = groupOfInode(ctx, free.ino);
+      let list = byGroup.get(group);
+      if (list === undefined) byGroup.set(group, (list = []));
+      list.push(free);
+    }
+    for (const [group, frees] of [...byGroup].sort((a, b) => a[0] - b[0])) await clearGroupInodeBits(ctx, group, frees);
     return pending.length;
   });
+}
+
+/**
+ * Clears the bits of `frees` (all in `group`) in one bitmap change and fixes
+ * the counters; every bit is checked first, so a corrupt bitmap (a bit
+ * already clear, or a number freed twice) changes nothing.
+ * Caller holds the allocator mutex.
+ */
+async function clearGroupInodeBits(ctx: MountContext, group: number, frees: readonly { ino: number; isDirectory: boolean }[]): Promise<void> {
+  const ipg = ctx.vol.geometry.inodesPerGroup;
+  const gd = ctx.vol.descriptors[group];
+  const blk = await ctx.alloc.inodeBitmap(group);
+  const seen = new Set<number>();
+  let dirs = 0;
+  for (const { ino, isDirectory } of frees) {
+    const bit = (ino - 1) % ipg;
+    if (gd === undefined || seen.has(bit) || !testBit(blk.data, bit)) {
+      throw new CorruptFilesystemError({ structure: `inode ${ino}` }, `freeing inode ${ino}, which its bitmap already shows free`);
+    }
+    seen.add(bit);
+    if (isDirectory) dirs++;
+  }
+  if (gd === undefined) return;
+  await blk.modify((data) => {
+    for (const bit of seen) clearBits(data, bit, bit + 1);
+  });
+  gd.freeInodesCount += frees.length;
+  gd.usedDirsCount = Math.max(0, gd.usedDirsCount - dirs);
+  ctx.alloc.freeInodes += frees.length;
+  ctx.alloc.groupChanged(group);
 }
 
 /** Caller holds the allocator mutex. */

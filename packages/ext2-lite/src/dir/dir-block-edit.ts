@@ -103,23 +103,35 @@ export function insertEntryInPlace(block: Uint8Array, entry: NewDirEntry, filety
   return at;
 }
 
-/** Removes the entry at `offset` from `block` in place (merged into the previous entry, or inode 0 when first). */
-export function removeEntryInPlace(block: Uint8Array, offset: number, site: BlockSite): void {
+/**
+ * Removes the entry at `offset` from `block` in place (merged into the
+ * previous entry, or inode 0 when first) and returns the room an insert
+ * now finds in the entry that holds the freed bytes (as blockSlackOf
+ * counts room): the only entry whose room changed.
+ */
+export function removeEntryInPlace(block: Uint8Array, offset: number, site: BlockSite): number {
   const view = viewOf(block);
   let prev = -1;
   let prevLen = 0;
+  let prevNameLen = 0;
+  let prevInode = 0;
   let victimLen = 0;
-  const found = walk(block, view, site, (o, _inode, recLen) => {
+  const found = walk(block, view, site, (o, inode, recLen, nameLen) => {
     if (o === offset) {
       victimLen = recLen;
       return true;
     }
-    [prev, prevLen] = [o, recLen];
+    prev = o;
+    prevLen = recLen;
+    prevNameLen = nameLen;
+    prevInode = inode;
     return false;
   });
   if (found === -1) throw new FsError('EINVAL', `no directory entry starts at byte ${offset} of block ${site.blockIndex} of directory inode ${site.dirIno}`, { syscall: 'unlink' });
-  if (prev !== -1) view.setUint16(prev + REC_LEN, recLenToDisk(prevLen + victimLen, block.length), true);
   view.setUint32(offset + INODE, 0, true);
+  if (prev === -1) return victimLen;
+  view.setUint16(prev + REC_LEN, recLenToDisk(prevLen + victimLen, block.length), true);
+  return prevInode === 0 ? prevLen + victimLen : prevLen + victimLen - minRecLen(prevNameLen);
 }
 
 /** Points the live entry at `offset` at `target` in place (ext2_set_link); name and rec_len stay. */

@@ -1,11 +1,13 @@
 // Changing directory entries (EXT2.md 4.2-4.4): the kernel's ext2_add_link,
 // ext2_delete_entry and ext2_set_link over a directory's page cache.
 //
-//   read block b (bufferedRead of the dir's AddressSpace, already cached)
-//   -> edit that copy in place (dir-block-edit.ts: one pass over the
-//      entry headers; the block was validated when the index was built)
-//   -> bufferedWrite of the whole block at b * bs (no read-modify-write)
+//   block b cached (the index build read it through the dir's AddressSpace)
+//   -> edited in place in its folio, marked dirty (dir-block-cache.ts;
+//      dir-block-edit.ts: one pass over the entry headers; the block was
+//      validated when the index was built)
 //   -> the index (dir-index.ts) updated in place, synchronously
+//   Not cached: read through the page cache, then edited there; if the cache
+//   cannot keep it, the edit is made on a copy written back with bufferedWrite.
 //
 // Growing writes one whole block at offset i_size; the filesystem's
 // iomapBegin allocates it at once (directories never use delayed
@@ -16,8 +18,9 @@ import { bufferedRead, bufferedWrite } from '@iomap/buffered';
 import { minRecLen, newDirBlock, FILE_TYPE } from '../format/dir-entry.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
 import { dataMapping, type MountContext } from '../mount/mount-context.js';
+import { editCachedBlock, editCachedBlockNow, type CachedEdit } from './dir-block-cache.js';
 import { blockSlackOf, insertEntryInPlace, removeEntryInPlace, retargetEntryInPlace, singleEntryDirBlock } from './dir-block-edit.js';
-import { directoryIndex, nameKey, DOT_KEY, DOTDOT_KEY, type DirIndex, type DirSlot } from './dir-index.js';
+import { cachedDirIndex, directoryIndex, nameKey, DOT_KEY, DOTDOT_KEY, type DirIndex, type DirSlot } from './dir-index.js';
 
 /** What an entry points at. */
 export interface EntryTarget {
@@ -43,6 +46,25 @@ async function writeBlockAt(ctx: MountContext, dir: Ext2Inode, b: number, bytes:
   const bs = ctx.vol.geometry.blockSize;
   const n = await bufferedWrite(dataMapping(ctx, dir), b * bs, bytes);
   if (n !== bs) throw new FsError('EIO', `directory inode ${dir.ino}: wrote ${n} of ${bs} bytes of block ${b}`, { syscall: 'write' });
+}
+
+/**
+ * Runs `edit` on block `b` of `dir`: in place in the page cache when the
+ * block is cached (always, after the read this does when it is not), else
+ * on a copy written back whole. `edit` changes nothing when it throws.
+ * Precondition: caller holds dir.lock exclusive; b < the directory's blocks.
+ */
+async function editBlockAt<T>(ctx: MountContext, dir: Ext2Inode, index: DirIndex, b: number, edit: (block: Uint8Array) => T): Promise<T> {
+  const bs = ctx.vol.geometry.blockSize;
+  const mapping = dataMapping(ctx, dir);
+  const inPlace = await editCachedBlock(mapping, b * bs, bs, edit);
+  if (inPlace.done) return inPlace.value;
+  const block = await readBlockAt(ctx, dir, index, b);
+  const again = await editCachedBlock(mapping, b * bs, bs, edit);
+  if (again.done) return again.value;
+  const value = edit(block);
+  await writeBlockAt(ctx, dir, b, block);
+  return value;
 }
 
 /** Runs a block edit of `dir`; if it fails part-way the index is rebuilt on next use rather than trusted. */
@@ -86,12 +108,13 @@ export async function addDirEntry(ctx: MountContext, dir: Ext2Inode, name: Uint8
     for (let b = 0; b < index.slack.length; b++) {
       if ((index.slack[b] ?? 0) < needed) continue;
       const site = { dirIno: dir.ino, blockIndex: b };
-      const block = await readBlockAt(ctx, dir, index, b);
-      const offset = insertEntryInPlace(block, entry, filetype, site);
-      if (offset === undefined) throw new CorruptFilesystemError({ structure: `directory inode ${dir.ino}` }, `index said block ${b} had ${index.slack[b]} bytes free, but no entry fits ${needed}`);
-      await writeBlockAt(ctx, dir, b, block);
-      index.slack[b] = blockSlackOf(block, site);
-      index.names.set(key, { ino: target.ino, fileType: filetype ? target.fileType : 0, block: b, offset });
+      const placed = await editBlockAt(ctx, dir, index, b, (block) => {
+        const offset = insertEntryInPlace(block, entry, filetype, site);
+        if (offset === undefined) throw new CorruptFilesystemError({ structure: `directory inode ${dir.ino}` }, `index said block ${b} had ${index.slack[b]} bytes free, but no entry fits ${needed}`);
+        return { offset, slack: blockSlackOf(block, site) };
+      });
+      index.slack[b] = placed.slack;
+      index.names.set(key, { ino: target.ino, fileType: filetype ? target.fileType : 0, block: b, offset: placed.offset });
       return;
     }
     const b = index.slack.length;
@@ -111,16 +134,27 @@ export async function addDirEntry(ctx: MountContext, dir: Ext2Inode, name: Uint8
  */
 export async function removeDirEntry(ctx: MountContext, dir: Ext2Inode, name: Uint8Array): Promise<DirSlot> {
   const key = nameKey(name);
-  const { index, slot } = await existingSlot(ctx, dir, key, 'unlink');
-  return editing(dir, index, async () => {
-    const site = { dirIno: dir.ino, blockIndex: slot.block };
-    const block = await readBlockAt(ctx, dir, index, slot.block);
-    removeEntryInPlace(block, slot.offset, site);
-    await writeBlockAt(ctx, dir, slot.block, block);
-    index.slack[slot.block] = blockSlackOf(block, site);
-    index.names.delete(key);
-    return slot;
-  });
+  const cached = cachedDirIndex(dir);
+  const cachedSlot = cached?.names.get(key);
+  const { index, slot } = cached !== undefined && cachedSlot !== undefined ? { index: cached, slot: cachedSlot } : await existingSlot(ctx, dir, key, 'unlink');
+  const site = { dirIno: dir.ino, blockIndex: slot.block };
+  const edit = (block: Uint8Array): number => removeEntryInPlace(block, slot.offset, site);
+  const bs = ctx.vol.geometry.blockSize;
+  // The common case (block cached, nobody waiting) edits without an await.
+  let now: CachedEdit<number>;
+  try {
+    now = editCachedBlockNow(dataMapping(ctx, dir), slot.block * bs, bs, edit);
+  } catch (err) {
+    if (index.names === dir.names) dir.names = undefined;
+    throw err;
+  }
+  // Removal only ever grows one entry's room (the one that absorbs the
+  // victim, or the victim's slot itself): the block's slack is the larger
+  // of its old value and that room, with no second pass over the block.
+  const room = now.done ? now.value : await editing(dir, index, () => editBlockAt(ctx, dir, index, slot.block, edit));
+  index.slack[slot.block] = Math.max(index.slack[slot.block] ?? 0, room);
+  index.names.delete(key);
+  return slot;
 }
 
 /**
@@ -133,9 +167,9 @@ export async function retargetDirEntry(ctx: MountContext, dir: Ext2Inode, name: 
   const key = nameKey(name);
   const { index, slot } = await existingSlot(ctx, dir, key, 'rename');
   return editing(dir, index, async () => {
-    const block = await readBlockAt(ctx, dir, index, slot.block);
-    retargetEntryInPlace(block, slot.offset, { inode: target.ino, fileType: target.fileType }, ctx.vol.filetype, { dirIno: dir.ino, blockIndex: slot.block });
-    await writeBlockAt(ctx, dir, slot.block, block);
+    await editBlockAt(ctx, dir, index, slot.block, (block) =>
+      retargetEntryInPlace(block, slot.offset, { inode: target.ino, fileType: target.fileType }, ctx.vol.filetype, { dirIno: dir.ino, blockIndex: slot.block }),
+    );
     index.names.set(key, { ...slot, ino: target.ino, fileType: ctx.vol.filetype ? target.fileType : 0 });
     return slot;
   });

@@ -275,6 +275,33 @@ export async function truncateBlocksLocked(ctx: MountContext, inode: Ext2Inode, 
 }
 
 /**
+ * truncateBlocksLocked(inode, 0) for a block map with no indirect block:
+ * nothing to read, so no await (a small file's delete). Returns false, and
+ * changes nothing, when i_block holds an indirect pointer.
+ * Precondition: as freeBlockRange.
+ */
+export function freeDirectOnlyBlocks(ctx: MountContext, inode: Ext2Inode): boolean {
+  const block = inode.disk.block;
+  if (block.length !== N_BLOCKS) return false;
+  for (let i = NDIR_BLOCKS; i < N_BLOCKS; i++) if ((block[i] ?? 0) !== 0) return false;
+  const freed = new FreeList(ctx);
+  try {
+    for (let i = 0; i < NDIR_BLOCKS; i++) {
+      const p = block[i] ?? 0;
+      if (p === 0) continue;
+      checkFileBlock(ctx.vol, p, { structure: `inode ${inode.ino}`, location: `i_block[${i}]` });
+      freed.add(p);
+      block[i] = 0;
+    }
+  } finally {
+    freed.flush();
+    inode.disk.blocks = Math.max(0, inode.disk.blocks - freed.total * sectorsPerBlock(ctx));
+    inode.blocksRemoved();
+  }
+  return true;
+}
+
+/**
  * Frees the blocks mapping logical blocks [from, to) (hole punching and
  * truncate): data blocks, and indirect blocks left with no pointer; fixes
  * i_blocks. Precondition: caller holds inode.mapLock and inode.lock exclusively.

@@ -37,14 +37,26 @@ export type MutableInode = { -readonly [K in keyof Inode]: Inode[K] } & { block:
  * to callers: use the filesystem's `getattr`, `read`, `readdir`, … on it.
  */
 export class Ext2Inode {
+  // The locks and the delayed-allocation state are made on first use: most
+  // inodes a tree walk or a tree delete meets never take the mapping lock or
+  // reserve a block, and a 10,000-file tree then allocates 10,000 fewer of each.
+  private rwsem: RwSemaphore | undefined = undefined;
+  private mapMutex: Mutex | undefined = undefined;
+  private delallocState: DelallocState | undefined = undefined;
+
   /** i_rwsem: shared for reads; exclusive for changes of data or entries. */
-  readonly lock = new RwSemaphore();
+  get lock(): RwSemaphore {
+    return (this.rwsem ??= new RwSemaphore());
+  }
+
   /**
    * The mapping lock: held only inside iomapBegin/iomapEnd, writeback and
    * completion callbacks while they read or change the block map and the
    * delayed-allocation state; never across an await on user data.
    */
-  readonly mapLock = new Mutex();
+  get mapLock(): Mutex {
+    return (this.mapMutex ??= new Mutex());
+  }
   /** The page cache of the inode's data (regular files, directories), created on first use. */
   mapping: AddressSpace<Ext2Inode> | undefined = undefined;
   /** DAX access object, created on first DAX access. */
@@ -60,7 +72,21 @@ export class Ext2Inode {
    */
   lastRun: { readonly lblk: number; readonly physical: number; readonly count: number } | undefined = undefined;
   /** Reserved (delalloc) and allocated-but-not-yet-published blocks of a regular file. */
-  readonly delalloc = new DelallocState();
+  get delalloc(): DelallocState {
+    return (this.delallocState ??= new DelallocState());
+  }
+
+  /** Nothing reserved, in flight or held for delayed allocation (without creating the state). */
+  get delallocIdle(): boolean {
+    const state = this.delallocState;
+    return state === undefined || (state.idle && state.heldBlocks === 0);
+  }
+
+  /** Data blocks reserved or in flight, not yet in the block map (0 without a state). */
+  get delallocBlocks(): number {
+    const state = this.delallocState;
+    return state === undefined ? 0 : state.reserved.blocks + state.inflight.blocks;
+  }
   /** What fsync has seen of the page cache's writeback errors (each error is reported once). */
   fsyncCursor: ErrseqCursor | undefined = undefined;
   /** Open file handles (FileOperations open/release): an unlinked inode lives while this is > 0. */
@@ -111,7 +137,7 @@ export class Ext2Inode {
    * older cookie is stale (CORE-24, checked with the folio locked).
    */
   get mappingCookie(): number {
-    return this.mapSeq + this.delalloc.changes;
+    return this.mapSeq + (this.delallocState?.changes ?? 0);
   }
 
   /** Forgets cached block-map answers after the block map changed. Caller holds mapLock. */

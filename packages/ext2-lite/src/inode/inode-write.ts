@@ -15,13 +15,13 @@ import type { NewInodeAttributes } from '@iomap/vfs';
 import { releaseClaimedBlocks, unreserveBlocks } from '../alloc/block-allocator.js';
 import { allocateInodeNumber, freeInodeNumber, makeInodeRoom, releaseInodeNumber } from '../alloc/inode-allocator.js';
 import { GOOD_OLD_INODE_SIZE } from '../format/superblock.js';
-import { INODE_FLAGS, S_IF, S_IFMT, decodeInode, encodeDeviceNumber, encodeInode, isDirectory } from '../format/inode.js';
+import { DIND_BLOCK, IND_BLOCK, INODE_FLAGS, S_IF, S_IFMT, TIND_BLOCK, decodeInode, encodeDeviceNumber, encodeInode, isDirectory } from '../format/inode.js';
 import { FAST_SYMLINK_AREA } from '../format/symlink.js';
 import type { MountContext } from '../mount/mount-context.js';
 import { splitRdev } from '../namespace/device-number.js';
 import { setInodeTimes } from '../namespace/inode-times.js';
 import { releaseXattrBlock } from '../xattr/xattr-block-refs.js';
-import { truncateBlocksLocked } from './block-map-write.js';
+import { freeDirectOnlyBlocks, truncateBlocksLocked } from './block-map-write.js';
 import { Ext2Inode, type MutableInode } from './ext2-inode.js';
 
 /** i_extra_isize of new large inodes (mke2fs and the ext4 driver use 32). */
@@ -166,7 +166,45 @@ export async function evictInode(ctx: MountContext, inode: Ext2Inode): Promise<v
   throwIfReadOnly(ctx, 'unlink');
   if (inode.evicted) return;
   inode.evicted = true;
-  await ctx.barrier.change(() => freeEverything(ctx, inode));
+  // One metadata change; a small unopened file is freed without an await.
+  const leave = ctx.barrier.tryEnter() ?? (await ctx.barrier.enter());
+  try {
+    if (!freeEverythingNow(ctx, inode)) await freeEverything(ctx, inode);
+  } finally {
+    leave();
+  }
+}
+
+/**
+ * freeEverything for the common case that needs no I/O and no wait: no
+ * page cache, no delayed allocation, no xattr block, no indirect block, the
+ * mapping lock free. Returns false, having changed nothing, otherwise.
+ */
+function freeEverythingNow(ctx: MountContext, inode: Ext2Inode): boolean {
+  if (inode.mapping !== undefined || inode.disk.fileAcl !== 0 || !inode.delallocIdle) return false;
+  const blockMap = hasBlockMap(inode);
+  const block = inode.disk.block;
+  if (blockMap && ((block[IND_BLOCK] ?? 0) !== 0 || (block[DIND_BLOCK] ?? 0) !== 0 || (block[TIND_BLOCK] ?? 0) !== 0)) return false;
+  const release = inode.mapLock.tryLock();
+  if (release === undefined) return false;
+  try {
+    if (blockMap) {
+      if (!freeDirectOnlyBlocks(ctx, inode)) throw new FsError('EIO', `inode ${inode.ino}: block map changed under its mapping lock`, { syscall: 'unlink' });
+      inode.disk.size = 0;
+    }
+  } finally {
+    release();
+  }
+  markEvicted(ctx, inode);
+  return true;
+}
+
+/** The last step of freeing an inode: links 0, dtime, written at the next sync, number freed after it. */
+function markEvicted(ctx: MountContext, inode: Ext2Inode): void {
+  inode.disk.linksCount = 0;
+  inode.disk.dtime = deletionTime(ctx);
+  markInodeDirty(ctx, inode);
+  freeInodeNumber(ctx, inode.ino, inode.isDirectory);
 }
 
 /** evictInode's body: one metadata change. */
@@ -183,10 +221,7 @@ async function freeEverything(ctx: MountContext, inode: Ext2Inode): Promise<void
     release();
   }
   if (inode.disk.fileAcl !== 0) await releaseXattrBlock(ctx, inode);
-  inode.disk.linksCount = 0;
-  inode.disk.dtime = deletionTime(ctx);
-  markInodeDirty(ctx, inode);
-  freeInodeNumber(ctx, inode.ino, inode.isDirectory);
+  markEvicted(ctx, inode);
 }
 
 /**

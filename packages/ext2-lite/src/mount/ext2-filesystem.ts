@@ -201,7 +201,7 @@ export class Ext2Filesystem implements Filesystem<Ext2Inode> {
     // page cache and delayed allocations, which change without it.
     const base = (inode.attributes ??= inodeAttributes(vol, inode));
     const size = inode.size;
-    const pending = inode.delalloc.reserved.blocks + inode.delalloc.inflight.blocks;
+    const pending = inode.delallocBlocks;
     if (size === base.size && pending === 0) return base;
     return { ...base, size, blocks: base.blocks + pending * (vol.geometry.blockSize / 512) };
   }

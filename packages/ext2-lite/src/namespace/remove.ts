@@ -12,6 +12,7 @@ import type { Ext2Inode } from '../inode/ext2-inode.js';
 import { dropLink } from '../inode/inode-write.js';
 import type { MountContext } from '../mount/mount-context.js';
 import { findDirEntry, isDirectoryEmpty, removeDirEntry } from '../dir/dir-edit.js';
+import { cachedDirIndex, nameKey } from '../dir/dir-index.js';
 import { directoryChanged, requireLiveDirectory } from './dir-change.js';
 import { lockInOrder } from './inode-locks.js';
 import { isLostAndFoundName } from './name-checks.js';
@@ -41,21 +42,35 @@ export async function dropRemovedEntryLinks(ctx: MountContext, victim: Ext2Inode
   await dropLink(ctx, victim);
 }
 
+/**
+ * entryInode without an await when the directory's index is built and the
+ * inode is in core (a delete going through a directory); else undefined.
+ */
+function entryInodeNow(ctx: MountContext, dir: Ext2Inode, name: Uint8Array): Ext2Inode | undefined {
+  const slot = cachedDirIndex(dir)?.names.get(nameKey(name));
+  return slot === undefined ? undefined : ctx.inodes.peek(slot.ino);
+}
+
 /** unlink(2): removes the non-directory entry `name` of `dir`. */
 export async function unlinkEntry(ctx: MountContext, dir: Ext2Inode, name: Uint8Array): Promise<void> {
-  const releaseDir = await dir.lock.acquireExclusive();
+  // Uncontended locks and barrier are taken without a wait (a tree delete
+  // unlinks thousands of names one after another).
+  const releaseDir = dir.lock.tryAcquireExclusive() ?? (await dir.lock.acquireExclusive());
   try {
     requireLiveDirectory(dir, 'unlink');
-    const victim = await entryInode(ctx, dir, name, 'unlink');
+    const victim = entryInodeNow(ctx, dir, name) ?? (await entryInode(ctx, dir, name, 'unlink'));
     if (victim.isDirectory) throw new FsError('EISDIR', 'unlink of a directory: use rmdir', { syscall: 'unlink' });
-    const releaseVictim = await lockInOrder([victim]);
+    const releaseVictim = victim.lock.tryAcquireExclusive() ?? (await lockInOrder([victim]));
     try {
       // One metadata change: a sync never writes the removed entry without the dropped link count.
-      await ctx.barrier.change(async () => {
+      const leave = ctx.barrier.tryEnter() ?? (await ctx.barrier.enter());
+      try {
         await removeDirEntry(ctx, dir, name);
         directoryChanged(ctx, dir, ctx.now());
         await dropRemovedEntryLinks(ctx, victim);
-      });
+      } finally {
+        leave();
+      }
     } finally {
       releaseVictim();
     }

@@ -39,6 +39,19 @@ export class MetadataBarrier {
   /** Enters a metadata change: waits only while a sync holds the barrier. */
   async enter(): Promise<Leave> {
     while (this.frozen) await new Promise<void>((resolve) => this.entrants.push(resolve));
+    return this.admit();
+  }
+
+  /**
+   * Enters a metadata change if no sync holds the barrier (no wait, no
+   * promise: the per-file steps of a tree delete take this path), else
+   * returns undefined and the caller awaits enter().
+   */
+  tryEnter(): Leave | undefined {
+    return this.frozen ? undefined : this.admit();
+  }
+
+  private admit(): Leave {
     this.inside++;
     return once(() => {
       this.inside--;
@@ -48,7 +61,7 @@ export class MetadataBarrier {
 
   /** Runs `fn` as one metadata change. */
   async change<T>(fn: () => Promise<T> | T): Promise<T> {
-    const leave = await this.enter();
+    const leave = this.tryEnter() ?? (await this.enter());
     try {
       return await fn();
     } finally {

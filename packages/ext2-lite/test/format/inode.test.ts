@@ -35,6 +35,23 @@ function inodeBytes(size: 128 | 256, values: Partial<Record<keyof typeof F | key
 const decode = (b: Uint8Array, blockSize = 1024): Inode => decodeInode(b, { ino: 12, inodeSize: b.length, blockSize, location: 'block 239 byte 256' });
 
 describe('inode decoding (EXT2.md 3.1-3.2)', () => {
+  it('reads exactly the extra fields i_extra_isize covers, each as its table entry says (every extra_isize)', () => {
+    for (let extraIsize = 0; extraIsize <= 32; extraIsize += 4) {
+      const b = inodeBytes(256);
+      for (let i = 0x82; i < 0xa0; i++) b[i] = (i * 37) & 0x7f;
+      patch(b, X, 'extraIsize', extraIsize);
+      const got = decode(b) as unknown as Record<string, unknown>;
+      const view = new DataView(b.buffer);
+      for (const [key, field] of Object.entries(X)) {
+        const size = field.kind === 'u16' ? 2 : 4;
+        const covered = key === 'extraIsize' || field.offset + size <= 128 + extraIsize;
+        const value = size === 2 ? view.getUint16(field.offset, true) : field.kind === 's32' ? view.getInt32(field.offset, true) : view.getUint32(field.offset, true);
+        expect(key in got, `${key} at extra_isize ${extraIsize}`).toBe(covered);
+        if (covered) expect(got[key], `${key} at extra_isize ${extraIsize}`).toBe(value);
+      }
+    }
+  });
+
   it('joins uid/gid halves and i_size/i_size_high of a regular file', () => {
     const i = decode(inodeBytes(256, { uidLow: 0x5678, uidHigh: 0x1234, gidLow: 2, gidHigh: 1, sizeLow: 5, sizeHigh: 3, block: [7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0] }));
     expect(i.uid).toBe(0x12345678);

@@ -70,7 +70,10 @@ describe('in-place directory block edits (EXT2.md 4.3)', () => {
           if (s.remove && placed.length > 0) {
             const [offset] = placed.splice(s.pick % placed.length, 1) as [number];
             reference = deleteDirEntry(reference, offset, opts);
-            removeEntryInPlace(ours, offset, site);
+            const slackBefore = blockSlackOf(ours, site);
+            const room = removeEntryInPlace(ours, offset, site);
+            // The index updates slack from the returned room alone (no second pass over the block).
+            expect(Math.max(slackBefore, room)).toBe(blockSlackOf(ours, site));
           } else {
             const entry = { inode: ino, name: utf8(`${ino}`.padEnd(s.len, 'n')), fileType: 1 };
             ino++;
