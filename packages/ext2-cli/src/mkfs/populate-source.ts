@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hostTree } from '../copy/host-source.js';
+import { threadedHostTree } from '../copy/threaded-host-source.js';
 import { openArchive, tarTree } from '../copy/tar-source.js';
 import type { TreeEntry, TreeSource } from '../copy/tree-entry.js';
 
@@ -30,14 +31,24 @@ export async function populateKind(path: string, cwd: string): Promise<PopulateK
   return (await stat(resolve(cwd, path))).isDirectory() ? 'directory' : 'archive';
 }
 
-/** A fresh pass over the -d input (an archive on stdin can be read once only). */
-export async function openPopulateSource(path: string, cwd: string, stdin: Readable): Promise<TreeSource> {
-  if ((await populateKind(path, cwd)) === 'directory') return hostTree(resolve(cwd, path));
+/**
+ * A fresh pass over the -d input (an archive on stdin can be read once only).
+ * A directory is read ahead by a worker thread (threadedHostTree), which
+ * starts at once; EXT2_LITE_HOST_READER=sync in `env` reads it on this thread.
+ */
+export async function openPopulateSource(path: string, cwd: string, stdin: Readable, env: Record<string, string | undefined> = {}): Promise<TreeSource> {
+  if ((await populateKind(path, cwd)) === 'directory') return (env.EXT2_LITE_HOST_READER === 'sync' ? hostTree : threadedHostTree)(resolve(cwd, path));
   return tarTree(await openArchive(path === '-' ? '-' : resolve(cwd, path), stdin));
 }
 
 /** Applies owner mapping and time clamping to every entry. */
-export async function* rewriteEntries(source: TreeSource, rewrite: EntryRewrite): AsyncGenerator<TreeEntry> {
+export function rewriteEntries(source: TreeSource, rewrite: EntryRewrite): TreeSource {
+  // Nothing to rewrite (the usual case): no generator step per entry.
+  if (!rewrite.squashOwners && rewrite.uid === undefined && rewrite.gid === undefined && rewrite.clampNs === undefined) return source;
+  return rewritten(source, rewrite);
+}
+
+async function* rewritten(source: TreeSource, rewrite: EntryRewrite): AsyncGenerator<TreeEntry> {
   const clamp = (ns: bigint): bigint => (rewrite.clampNs !== undefined && ns > rewrite.clampNs ? rewrite.clampNs : ns);
   for await (const entry of source) {
     let { uid, gid } = entry;
