@@ -45,8 +45,14 @@ export function hostReaderMain(fs: typeof NodeFs, wt: typeof NodeWorkerThreads):
     }
   }
 
-  /** Room for one more record and `need` bytes in the current batch (a new batch when not). */
+  /** Moves `used` to a multiple of 8: file bytes start word-aligned (the builder scans them for zeros by 32-bit words). */
+  function align(): void {
+    used = (used + 7) & ~7;
+  }
+
+  /** Room for one more record and `need` bytes (plus alignment) in the current batch (a new batch when not). */
   function ensure(need: number): void {
+    need += 8;
     if (meta.length > 0 && count < L.records && used + need <= bytes.length) return;
     flush();
     meta = new Float64Array(L.records * L.slots);
@@ -129,6 +135,7 @@ export function hostReaderMain(fs: typeof NodeFs, wt: typeof NodeWorkerThreads):
     times[2 * i] = st.atimeNs;
     times[2 * i + 1] = st.mtimeNs;
     if (kind !== DIR && st.nlink > 1n) meta[base + L.aux] = strings.push(`${st.dev}:${st.ino}`) - 1;
+    if (inline) align();
     meta[base + L.dataOff] = used;
     if (target !== undefined) {
       bytes.set(target, used);
@@ -173,6 +180,7 @@ export function hostReaderMain(fs: typeof NodeFs, wt: typeof NodeWorkerThreads):
           if (stopped()) return;
           const want = Math.min(L.chunkBytes, size - pos);
           ensure(want);
+          align();
           const n = fs.readSync(fd, bytes, used, want, pos);
           if (n === 0) break;
           const base = record(L.chunk);

@@ -18,16 +18,25 @@ import { joinPath, type EntryKind, type TreeEntry, type TreeSource } from './tre
 // The thread runs the function's own source text: the same from dist/ and from the bundle.
 const READER_SOURCE = `(${hostReaderMain.toString()})(require('node:fs'), require('node:worker_threads'));\n`;
 
+/** How {@link threadedHostTree} runs its thread. */
+export interface ReaderThreadOptions {
+  /** No fallback: a thread that cannot start is an error (EXT2_LITE_HOST_READER=thread; tests). */
+  requireThread?: boolean;
+  /** The thread's script (tests give a broken one to see the fallback). */
+  script?: string;
+}
+
 /**
  * The tree at host path `root`, as {@link hostTree} gives it, read ahead by a
  * worker thread. The thread starts now (before the first entry is asked
  * for), so it can overlap whatever the caller does first.
  */
-export function threadedHostTree(root: string, options: HostTreeOptions = {}): TreeSource {
+export function threadedHostTree(root: string, options: HostTreeOptions = {}, thread: ReaderThreadOptions = {}): TreeSource {
   let reader: HostReader;
   try {
-    reader = new HostReader(root, options);
-  } catch {
+    reader = new HostReader(root, options, thread);
+  } catch (err) {
+    if (thread.requireThread === true) throw err;
     return hostTree(root, options);
   }
   return reader.entries();
@@ -76,9 +85,10 @@ class HostReader {
   constructor(
     private readonly root: string,
     private readonly options: HostTreeOptions,
+    private readonly thread: ReaderThreadOptions,
   ) {
     const setup: ReaderSetup = { root, dereference: options.dereference === true, layout: L, control: this.control.buffer as SharedArrayBuffer };
-    this.worker = new Worker(READER_SOURCE, { eval: true, workerData: setup });
+    this.worker = new Worker(thread.script ?? READER_SOURCE, { eval: true, workerData: setup });
     this.worker.on('message', (m: ReaderBatch | ReaderDone) => {
       this.queue.push(m);
       this.notify();
@@ -151,6 +161,7 @@ class HostReader {
     try {
       await this.settle();
       if (this.queue.length === 0) {
+        if (this.thread.requireThread === true) throw this.failure ?? new Error('the host reader thread stopped before its first batch');
         // The thread could not start: read on this thread instead.
         yield* hostTree(this.root, this.options);
         return;

@@ -34,10 +34,14 @@ export async function populateKind(path: string, cwd: string): Promise<PopulateK
 /**
  * A fresh pass over the -d input (an archive on stdin can be read once only).
  * A directory is read ahead by a worker thread (threadedHostTree), which
- * starts at once; EXT2_LITE_HOST_READER=sync in `env` reads it on this thread.
+ * starts at once. EXT2_LITE_HOST_READER in `env`: 'sync' reads it on this
+ * thread, 'thread' makes a thread that cannot start an error (no fallback).
  */
 export async function openPopulateSource(path: string, cwd: string, stdin: Readable, env: Record<string, string | undefined> = {}): Promise<TreeSource> {
-  if ((await populateKind(path, cwd)) === 'directory') return (env.EXT2_LITE_HOST_READER === 'sync' ? hostTree : threadedHostTree)(resolve(cwd, path));
+  if ((await populateKind(path, cwd)) === 'directory') {
+    const mode = env.EXT2_LITE_HOST_READER;
+    return mode === 'sync' ? hostTree(resolve(cwd, path)) : threadedHostTree(resolve(cwd, path), {}, { requireThread: mode === 'thread' });
+  }
   return tarTree(await openArchive(path === '-' ? '-' : resolve(cwd, path), stdin));
 }
 
