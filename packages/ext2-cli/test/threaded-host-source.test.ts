@@ -87,6 +87,17 @@ describe('threadedHostTree (the mkfs -d reader thread)', () => {
     expect(hard).toHaveLength(2);
   });
 
+  it('parent directories of entries stay intact after their batch was consumed (batch buffers go back to the thread for reuse)', async () => {
+    const parents = async (source: TreeSource): Promise<string[]> => {
+      const kept: Uint8Array[][] = [];
+      for await (const e of source) kept.push(e.path.slice(0, -1));
+      return kept.map((p) => p.map((c) => Buffer.from(c).toString('latin1')).join('/'));
+    };
+    const got = await parents(threadedHostTree(tree, {}, { requireThread: true }));
+    expect(new Set(got).size).toBeGreaterThan(40);
+    expect(got).toEqual(await parents(hostTree(tree)));
+  });
+
   it('an entry whose data is not read (or a large file read halfway) does not disturb the entries after it; a second data() re-reads the host file', async () => {
     const seen: string[] = [];
     let second: number[] = [];

@@ -4,6 +4,7 @@
 // entries' atime/mtime in a BigInt64Array (two per record, by record index),
 // names, link targets and file bytes in one byte buffer, and side lists for
 // hard-link ids and errors. All three buffers are transferred, not copied.
+import type { MessagePort } from 'node:worker_threads';
 import type { EntryKind } from './tree-entry.js';
 
 /** Record types. */
@@ -74,6 +75,15 @@ export interface ReaderSetup {
   layout: ReaderLayout;
   /** SharedArrayBuffer of two Int32: batches in flight, stop flag. */
   control: SharedArrayBuffer;
+  /** Where the main thread hands consumed batch buffers back for reuse (a {@link RecycledBatch} per message). */
+  returns: MessagePort;
+}
+
+/** A consumed batch's buffers, given back to the thread. */
+export interface RecycledBatch {
+  meta: ArrayBuffer;
+  times: ArrayBuffer;
+  bytes: ArrayBuffer;
 }
 
 /** A Node system error (or the symlink loop) as posted from the thread. */
@@ -90,6 +100,13 @@ export interface SerializedError {
 /** One posted batch. */
 export interface ReaderBatch {
   count: number;
+  /**
+   * No streamed file's entry or chunk in it: once read, nothing refers to its
+   * bytes any more (directory names and link targets are copied out), so the
+   * buffers can go back to the thread. Chunks are handed to the consumer as
+   * they are, like hostFileChunks' fresh buffers.
+   */
+  recyclable: boolean;
   meta: ArrayBuffer;
   times: ArrayBuffer;
   bytes: ArrayBuffer;

@@ -11,7 +11,7 @@
 // and the record layout comes in workerData (from host-reader-layout.ts).
 import type * as NodeFs from 'node:fs';
 import type * as NodeWorkerThreads from 'node:worker_threads';
-import type { ReaderSetup, SerializedError } from './host-reader-layout.js';
+import type { ReaderSetup, RecycledBatch, SerializedError } from './host-reader-layout.js';
 
 /** The reader thread's body (see the file comment: self-contained). */
 export function hostReaderMain(fs: typeof NodeFs, wt: typeof NodeWorkerThreads): void {
@@ -29,12 +29,13 @@ export function hostReaderMain(fs: typeof NodeFs, wt: typeof NodeWorkerThreads):
   let errors: SerializedError[] = [];
   let count = 0;
   let used = 0;
+  let recyclable = true;
 
   const stopped = (): boolean => Atomics.load(ctl, L.stopIndex) !== 0;
 
   function flush(): void {
     if (count === 0) return;
-    port.postMessage({ count, meta: meta.buffer, times: times.buffer, bytes: bytes.buffer, strings, errors }, [meta.buffer, times.buffer, bytes.buffer]);
+    port.postMessage({ count, recyclable, meta: meta.buffer, times: times.buffer, bytes: bytes.buffer, strings, errors }, [meta.buffer, times.buffer, bytes.buffer]);
     count = 0;
     // Back-pressure: at most maxInFlight batches posted and not yet consumed.
     Atomics.add(ctl, L.inFlightIndex, 1);
@@ -55,9 +56,18 @@ export function hostReaderMain(fs: typeof NodeFs, wt: typeof NodeWorkerThreads):
     need += 8;
     if (meta.length > 0 && count < L.records && used + need <= bytes.length) return;
     flush();
-    meta = new Float64Array(L.records * L.slots);
-    times = new BigInt64Array(L.records * 2);
-    bytes = new Uint8Array(Math.max(L.batchBytes, need));
+    // Buffers the main thread gave back, when it has: fresh pages cost a fault each.
+    const back = wt.receiveMessageOnPort(setup.returns)?.message as RecycledBatch | undefined;
+    if (back !== undefined && back.bytes.byteLength >= need) {
+      meta = new Float64Array(back.meta);
+      times = new BigInt64Array(back.times);
+      bytes = new Uint8Array(back.bytes);
+    } else {
+      meta = new Float64Array(L.records * L.slots);
+      times = new BigInt64Array(L.records * 2);
+      bytes = new Uint8Array(Math.max(L.batchBytes, need));
+    }
+    recyclable = true;
     strings = [];
     errors = [];
     used = 0;
@@ -161,6 +171,7 @@ export function hostReaderMain(fs: typeof NodeFs, wt: typeof NodeWorkerThreads):
       }
     } else if (kind === FILE) {
       meta[base + L.dataLen] = -1;
+      recyclable = false;
       stream(hostPath, size, base);
     }
     return true;
@@ -184,6 +195,7 @@ export function hostReaderMain(fs: typeof NodeFs, wt: typeof NodeWorkerThreads):
           const n = fs.readSync(fd, bytes, used, want, pos);
           if (n === 0) break;
           const base = record(L.chunk);
+          recyclable = false;
           meta[base + L.dataOff] = used;
           meta[base + L.dataLen] = n;
           used += n;

@@ -4,14 +4,15 @@
 // (most of a many-small-files mkfs -d) overlap the image build. The thread
 // posts ~1 MiB batches with at most a few in flight (back-pressure through a
 // shared counter, so a slow consumer bounds the memory), small files inline,
-// large ones in 1 MiB chunks after their entry.
+// large ones in 1 MiB chunks after their entry. Consumed batches of small
+// files go back to the thread for reuse (fresh pages cost a fault each).
 //
 // When the thread cannot start (or dies before its first batch) the source
 // falls back to hostTree on this thread; EXT2_LITE_HOST_READER=sync forces
 // that path (see populate-source.ts).
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { hostReaderMain } from './host-reader-worker.js';
-import { READER_LAYOUT as L, type ReaderBatch, type ReaderDone, type ReaderSetup, type SerializedError } from './host-reader-layout.js';
+import { READER_LAYOUT as L, type ReaderBatch, type ReaderDone, type ReaderSetup, type RecycledBatch, type SerializedError } from './host-reader-layout.js';
 import { hostFileChunks, hostTree, symlinkLoopError, type HostTreeOptions } from './host-source.js';
 import { joinPath, type EntryKind, type TreeEntry, type TreeSource } from './tree-entry.js';
 
@@ -66,6 +67,9 @@ class HostReader {
   private readonly worker: Worker;
   private readonly control = new Int32Array(new SharedArrayBuffer(8));
   private readonly queue: (ReaderBatch | ReaderDone)[] = [];
+  /** Our end of the channel that gives consumed batch buffers back to the thread. */
+  private readonly returns: MessagePort;
+  private recyclable = false;
   private failure: unknown;
   private exited = false;
   private wake: (() => void) | undefined;
@@ -87,8 +91,11 @@ class HostReader {
     private readonly options: HostTreeOptions,
     private readonly thread: ReaderThreadOptions,
   ) {
-    const setup: ReaderSetup = { root, dereference: options.dereference === true, layout: L, control: this.control.buffer as SharedArrayBuffer };
-    this.worker = new Worker(thread.script ?? READER_SOURCE, { eval: true, workerData: setup });
+    const channel = new MessageChannel();
+    this.returns = channel.port1;
+    this.returns.unref();
+    const setup: ReaderSetup = { root, dereference: options.dereference === true, layout: L, control: this.control.buffer as SharedArrayBuffer, returns: channel.port2 };
+    this.worker = new Worker(thread.script ?? READER_SOURCE, { eval: true, workerData: setup, transferList: [channel.port2] });
     this.worker.on('message', (m: ReaderBatch | ReaderDone) => {
       this.queue.push(m);
       this.notify();
@@ -127,6 +134,10 @@ class HostReader {
   private async nextBatch(): Promise<boolean> {
     if (this.holding) {
       this.holding = false;
+      if (this.recyclable) {
+        const back: RecycledBatch = { meta: this.meta.buffer as ArrayBuffer, times: this.times.buffer as ArrayBuffer, bytes: this.bytes.buffer as ArrayBuffer };
+        this.returns.postMessage(back, [back.meta, back.times, back.bytes]);
+      }
       Atomics.sub(this.control, L.inFlightIndex, 1);
       Atomics.notify(this.control, L.inFlightIndex);
     }
@@ -140,6 +151,7 @@ class HostReader {
     this.strings = m.strings;
     this.errors = m.errors;
     this.count = m.count;
+    this.recyclable = m.recyclable;
     this.index = 0;
     this.holding = true;
     return true;
@@ -155,6 +167,7 @@ class HostReader {
     Atomics.store(this.control, L.stopIndex, 1);
     Atomics.notify(this.control, L.inFlightIndex);
     void this.worker.terminate();
+    this.returns.close();
   }
 
   async *entries(): AsyncGenerator<TreeEntry> {
@@ -189,7 +202,9 @@ class HostReader {
     const kind = L.kinds[m[base + L.kind] as number] as EntryKind;
     const depth = m[base + L.depth] as number;
     const nameOff = m[base + L.nameOff] as number;
-    const path = depth === 0 ? [] : [...(dirs[depth - 1] as Uint8Array[]), this.bytes.subarray(nameOff, nameOff + (m[base + L.nameLen] as number))];
+    const name = this.bytes.subarray(nameOff, nameOff + (m[base + L.nameLen] as number));
+    // A directory's name outlives its batch (its children's paths hold it): a copy, as the batch may be reused.
+    const path = depth === 0 ? [] : [...(dirs[depth - 1] as Uint8Array[]), kind === 'dir' ? name.slice() : name];
     if (kind === 'dir') dirs[depth] = path;
     const record = base / L.slots;
     const entry: TreeEntry = {
@@ -207,7 +222,7 @@ class HostReader {
     if (aux >= 0) entry.linkId = this.strings[aux];
     const dataOff = m[base + L.dataOff] as number;
     const dataLen = m[base + L.dataLen] as number;
-    if (kind === 'symlink') entry.target = this.bytes.subarray(dataOff, dataOff + dataLen);
+    if (kind === 'symlink') entry.target = this.bytes.slice(dataOff, dataOff + dataLen);
     if (kind !== 'file') return entry;
     const dataError = m[base + L.dataError] as number;
     const err = dataError > 0 ? this.errors[dataError - 1] : undefined;

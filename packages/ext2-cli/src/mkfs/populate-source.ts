@@ -3,6 +3,7 @@
 // mapping (--squash-owners, --uid, --gid) and, for reproducible images,
 // times clamped to the build epoch.
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hostTree } from '../copy/host-source.js';
@@ -34,13 +35,16 @@ export async function populateKind(path: string, cwd: string): Promise<PopulateK
 /**
  * A fresh pass over the -d input (an archive on stdin can be read once only).
  * A directory is read ahead by a worker thread (threadedHostTree), which
- * starts at once. EXT2_LITE_HOST_READER in `env`: 'sync' reads it on this
- * thread, 'thread' makes a thread that cannot start an error (no fallback).
+ * starts at once (not on a single-CPU machine). EXT2_LITE_HOST_READER in
+ * `env`: 'sync' reads it on this thread, 'thread' always uses the thread and
+ * makes one that cannot start an error (no fallback).
  */
 export async function openPopulateSource(path: string, cwd: string, stdin: Readable, env: Record<string, string | undefined> = {}): Promise<TreeSource> {
   if ((await populateKind(path, cwd)) === 'directory') {
     const mode = env.EXT2_LITE_HOST_READER;
-    return mode === 'sync' ? hostTree(resolve(cwd, path)) : threadedHostTree(resolve(cwd, path), {}, { requireThread: mode === 'thread' });
+    // With one CPU the thread would only take turns with the build: read here.
+    const onThisThread = mode === 'sync' || (mode !== 'thread' && availableParallelism() < 2);
+    return onThisThread ? hostTree(resolve(cwd, path)) : threadedHostTree(resolve(cwd, path), {}, { requireThread: mode === 'thread' });
   }
   return tarTree(await openArchive(path === '-' ? '-' : resolve(cwd, path), stdin));
 }
