@@ -12,7 +12,7 @@ import type { Subject } from '../cli/error-report.js';
 import type { Progress } from '../cli/progress.js';
 import { displayBytes } from '../show/display-name.js';
 import type { TreeSink } from './tree-sink.js';
-import { joinPath, pathKey, type TreeEntry } from './tree-entry.js';
+import { componentKey, joinPath, pathKey, type TreeEntry } from './tree-entry.js';
 
 const SPECIAL_KINDS = new Set(['char', 'block', 'fifo', 'socket']);
 const NO_ROOT = new Uint8Array(0);
@@ -27,6 +27,12 @@ export interface BuilderSinkOptions {
   now: () => bigint;
 }
 
+interface LastParent {
+  components: readonly Uint8Array[];
+  key: string;
+  ino: number;
+}
+
 export class BuilderSink implements TreeSink {
   /** Directories made so far (pathKey -> inode). */
   private readonly dirs = new Map<string, number>();
@@ -37,6 +43,8 @@ export class BuilderSink implements TreeSink {
   /** Hard-link groups: the first entry's inode. */
   private readonly links = new Map<string, number>();
   private readonly scratch = new Uint8Array(SCRATCH_BYTES);
+  /** The latest entry's parent directory (directories are never removed, so its inode stays valid). */
+  private lastParent: LastParent | undefined;
 
   constructor(
     private readonly builder: ImageBuilder,
@@ -73,9 +81,14 @@ export class BuilderSink implements TreeSink {
       b.setAttributes(b.rootIno, this.attributes(entry));
       return;
     }
-    const key = pathKey(entry.path);
-    const parent = this.parentOf(entry.path);
     const name = entry.path.at(-1) as Uint8Array;
+    if (!this.sameParent(entry.path)) {
+      const components = entry.path.slice(0, -1);
+      const parentKey = pathKey(components);
+      this.lastParent = { components, key: parentKey, ino: this.parentOf(components, parentKey) };
+    }
+    const { key: parentKey, ino: parent } = this.lastParent as LastParent;
+    const key = parentKey + componentKey(name);
     const existingDir = this.dirs.get(key);
     if (existingDir !== undefined) {
       if (entry.kind !== 'dir') throw new FsError('EISDIR', `cannot replace a directory with a ${entry.kind}`, { syscall: 'open', path: this.describe(entry.path) });
@@ -128,13 +141,24 @@ export class BuilderSink implements TreeSink {
     for (const [id, linked] of this.links) if (linked === ino) this.links.delete(id);
   }
 
-  /** The inode of the entry's parent directory, made like `mkdir -p` when the input did not list it. */
-  private parentOf(components: readonly Uint8Array[]): number {
-    const parentKey = pathKey(components.slice(0, -1));
+  /**
+   * Whether `path`'s parent is the latest entry's parent, by component
+   * identity (sources give siblings the same component objects): then its
+   * key and inode are known without making a key.
+   */
+  private sameParent(path: readonly Uint8Array[]): boolean {
+    const last = this.lastParent?.components;
+    if (last?.length !== path.length - 1) return false;
+    for (let i = 0; i < last.length; i++) if (last[i] !== path[i]) return false;
+    return true;
+  }
+
+  /** The inode of directory `components` (key `parentKey`), made like `mkdir -p` when the input did not list it. */
+  private parentOf(components: readonly Uint8Array[], parentKey: string): number {
     const known = this.dirs.get(parentKey);
     if (known !== undefined) return known;
     let ino = this.builder.rootIno;
-    for (let depth = 1; depth < components.length; depth++) {
+    for (let depth = 1; depth <= components.length; depth++) {
       const key = pathKey(components.slice(0, depth));
       const dir = this.dirs.get(key);
       if (dir !== undefined) {

@@ -83,6 +83,11 @@ function entryOf(path: Uint8Array[], hostPath: Buffer, st: BigIntStats): TreeEnt
   return entry;
 }
 
+/** The error of a walk that `dereference` leads back into a directory being walked. */
+export function symlinkLoopError(path: string): FsError {
+  return new FsError('ELOOP', 'a symlink leads back to a directory being copied', { syscall: 'scandir', path });
+}
+
 /** Options of {@link hostTree}. */
 export interface HostTreeOptions {
   /** Follow symlinks (cp -L): a link to a directory is walked, to a file copied as that file. */
@@ -108,7 +113,7 @@ export async function* hostTree(root: string, options: HostTreeOptions = {}): As
     if (entry.kind === 'dir') {
       // With -L a symlink can lead back to a directory being walked: refuse instead of recursing forever.
       const id = `${st.dev}:${st.ino}`;
-      if (ancestors.has(id)) throw new FsError('ELOOP', 'a symlink leads back to a directory being copied', { syscall: 'scandir', path: hostPath.toString() });
+      if (ancestors.has(id)) throw symlinkLoopError(hostPath.toString());
       ancestors.add(id);
       stack.push({ hostPath, path, id, names: readdirSync(hostPath, { encoding: 'buffer' }).sort(compareBytes), index: 0 });
     }

@@ -29,14 +29,14 @@ export interface TreeSink {
 export async function copyTree(ctx: CliContext, source: TreeSource, sink: TreeSink, progress?: Progress): Promise<void> {
   const skipped = new Set<string>();
   for await (const entry of source) {
-    const key = pathKey(entry.path);
     if (entry.path.length > 0) {
-      const parent = pathKey(entry.path.slice(0, -1));
       const name = entry.path.at(-1) as Uint8Array;
       const why = unsafeNameReason(name);
-      if (skipped.has(parent) || why !== undefined) {
-        skipped.add(key);
-        if (!skipped.has(parent)) {
+      // Keys are made only once something was skipped: most copies skip nothing.
+      const parentSkipped = skipped.size > 0 && skipped.has(pathKey(entry.path.slice(0, -1)));
+      if (parentSkipped || why !== undefined) {
+        skipped.add(pathKey(entry.path));
+        if (!parentSkipped) {
           ctx.failures++;
           ctx.warn(`ext2-lite: skipped '${displayBytes(name)}' in ${sink.describe(entry.path.slice(0, -1))}: ${why} cannot be created safely (a crafted image?)`);
         }
@@ -50,7 +50,7 @@ export async function copyTree(ctx: CliContext, source: TreeSource, sink: TreeSi
       const err = cause instanceof SubjectError ? cause : new SubjectError(sink.subject(entry.path), cause);
       if (entry.path.length === 0 || isFatal(err)) throw err;
       ctx.reportError(err);
-      skipped.add(key);
+      skipped.add(pathKey(entry.path));
     }
     progress?.entryDone();
   }

@@ -8,7 +8,8 @@ import type { BlockDevice } from '@iomap/core';
 /** True when every byte of `bytes` is 0 (eight 32-bit words per step). */
 export function isAllZero(bytes: Uint8Array): boolean {
   const aligned = bytes.byteOffset % 4 === 0 ? bytes.length - (bytes.length % 32) : 0;
-  const words = new Int32Array(bytes.buffer, bytes.byteOffset, aligned / 4);
+  // An Int32Array cannot start at an unaligned offset even when empty: such a view is scanned byte by byte.
+  const words = aligned === 0 ? new Int32Array(0) : new Int32Array(bytes.buffer, bytes.byteOffset, aligned / 4);
   for (let i = 0; i < words.length; i += 8) {
     if (((words[i] as number) | (words[i + 1] as number) | (words[i + 2] as number) | (words[i + 3] as number) | (words[i + 4] as number) | (words[i + 5] as number) | (words[i + 6] as number) | (words[i + 7] as number)) !== 0) return false;
   }
