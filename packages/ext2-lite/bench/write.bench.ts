@@ -75,6 +75,8 @@ async function makeImage(dir: string): Promise<string> {
 interface Run {
   mbps: number;
   cpuMsPerMiB: number;
+  /** ext2-lite only: what the FileDevice saw during the timed part. */
+  device?: string;
 }
 
 /** CPU milliseconds per MiB since `start` (a process.cpuUsage() sample). */
@@ -90,14 +92,17 @@ async function ours(dir: string): Promise<Run> {
   try {
     const fs = await mount(device, { cacheBytes: CACHE_BYTES, ...FLUSH_BEHIND });
     const file = await fs.inodeAt('/big.bin');
+    device.resetStats();
     const cpu = process.cpuUsage();
     const start = performance.now();
     for (let pos = 0; pos < totalBytes; pos += MiB) await fs.write(file, pos, chunk);
     await fs.fsync(file, false);
     const seconds = (performance.now() - start) / 1000;
     const cpuMsPerMiB = cpuPerMiB(cpu);
+    const st = device.stats();
+    const big = `${st.asyncOperations} async transfers (${st.requests} requests, ${st.merged} merged), ${st.syncOperations} small sync ones, ${(st.bytesWritten / MiB).toFixed(1)} MiB written, ${st.flushes} flushes, peak ${st.peakInFlight} in flight`;
     await fs.unmount();
-    return { mbps: totalBytes / MiB / seconds, cpuMsPerMiB };
+    return { mbps: totalBytes / MiB / seconds, cpuMsPerMiB, device: big };
   } finally {
     await device.close();
   }
@@ -148,6 +153,7 @@ async function main(): Promise<void> {
     console.log('|---|---:|---:|---:|');
     console.log(`| write ${totalBytes / MiB} MiB + fsync (baseline: FileHandle.write + datasync) | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(2)} |`);
     console.log(`ratios per round: ${runs[0].map((r, i) => (r.mbps / (runs[1][i] as Run).mbps).toFixed(2)).join(' ')}`);
+    console.log(`device, last ext2-lite round: ${runs[0][runs[0].length - 1]?.device ?? '-'}`);
     console.log(`CPU ms per MiB (median, this process incl. libuv threads): ours ${cpuA.toFixed(2)}, baseline ${cpuB.toFixed(2)}`);
     const fsck = spawnSync('e2fsck', ['-fn', join(dir, 'write.img')], { encoding: 'utf8', env: { ...process.env, PATH: SBIN_PATH } });
     console.log(`e2fsck -fn of the last image: exit ${fsck.status}`);
