@@ -24,6 +24,7 @@ import { FsError, PAGE_SIZE, checkOffset } from '@iomap/core';
 import { AddressSpace, type AddressSpaceOptions } from './address-space.js';
 import type { Folio } from './folio.js';
 import { WaitList } from './folio-lock.js';
+import { depositSpare, takeSpare } from './spare-folio-memory.js';
 import { writebackPass } from './writeback.js';
 
 /**
@@ -76,7 +77,7 @@ export interface PageCacheStats {
    * buffers are dropped as soon as a new folio needs memory of another size.
    */
   pooled: number;
-  /** New folios whose memory came from the pool (no allocation, no zero-fill, no page faults). */
+  /** New folios whose memory came from the pool, or from a closed cache's (no allocation, no zero-fill, no page faults). */
   poolHits: number;
   /** New folios that needed freshly allocated memory. */
   poolMisses: number;
@@ -256,9 +257,39 @@ export class PageCache {
       this.poolHits++;
       return buffer;
     }
-    this.poolMisses++;
     this.trimPool(this.budget - this.usedBytes - this.reservedBytes);
+    const spare = takeSpare(size);
+    if (spare !== undefined) {
+      this.poolHits++;
+      return spare;
+    }
+    this.poolMisses++;
     return new Uint8Array(size);
+  }
+
+  /**
+   * Call when the cache will not be used any more (a filesystem's unmount,
+   * after writing everything back): evicts every clean, idle folio and
+   * leaves their memory, with the pool's, to the next PageCache created in
+   * this process, which takes it instead of allocating. That memory is held
+   * for a few seconds at most (see `releaseSpareFolioMemory`). Dirty,
+   * locked or pinned folios stay. The cache still works afterwards; it
+   * merely starts cold.
+   *
+   * @example
+   * ```ts
+   * await cache.syncAll();
+   * cache.close();
+   * const next = new PageCache(); // reuses that memory for its first folios
+   * ```
+   */
+  close(): void {
+    this.sweep(Number.MAX_SAFE_INTEGER);
+    const buffers: Uint8Array[] = [];
+    for (const list of this.pool.values()) buffers.push(...list);
+    this.pool.clear();
+    this.pooledBytes = 0;
+    depositSpare(buffers);
   }
 
   /** Drops pooled buffers (to the garbage collector) until at most `keep` bytes stay pooled. */
