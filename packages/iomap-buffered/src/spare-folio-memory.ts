@@ -44,6 +44,10 @@ export function depositSpare(buffers: readonly Uint8Array[]): void {
     spareBytes += buffer.length;
   }
   if (spareBytes === 0) return;
+  if (typeof timers.setTimeout !== 'function') {
+    releaseSpareFolioMemory(); // a host without timers could never drop it: keep nothing
+    return;
+  }
   if (dropTimer !== undefined) timers.clearTimeout(dropTimer);
   dropTimer = timers.setTimeout(releaseSpareFolioMemory, SPARE_HOLD_MS);
   (dropTimer as { unref?: () => void }).unref?.();
