@@ -66,6 +66,8 @@ export class FileDevice implements BlockDevice {
   /** True when the file ends exactly at the device's end, so a tail discard may truncate. */
   private readonly tailIsFileEnd: boolean;
   private closing: Promise<void> | undefined;
+  /** Background flushes ({@link flushWritten}) still running; close() waits for them. */
+  private readonly unflushed = new Set<Promise<unknown>>();
   /** How error messages name this device. */
   private readonly description: string;
 
@@ -143,6 +145,44 @@ export class FileDevice implements BlockDevice {
   }
 
   /**
+   * `fdatasync` outside the queue: every write that completed before the call
+   * is durable when it resolves, while requests queued meanwhile run
+   * concurrently (unlike {@link flush}, no barrier). For background flushing
+   * only; it orders nothing. A no-op when read-only.
+   *
+   * @example
+   * ```ts
+   * await dev.write(0, chunk);
+   * const draining = dev.flushWritten(); // later writes are not held back
+   * await dev.write(chunk.length, chunk);
+   * await draining;
+   * ```
+   */
+  flushWritten(): Promise<void> {
+    try {
+      this.checkOpen('flush');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.readOnly) return Promise.resolve();
+    const run = this.handle.datasync().then(
+      () => {
+        this.counters.flushes++;
+      },
+      (err: unknown) => {
+        throw toFsError(err, 'fdatasync', this.path);
+      },
+    );
+    // close() waits for it: the handle must stay open until fdatasync returns.
+    const tracked: Promise<void> = run.then(
+      () => void this.unflushed.delete(tracked),
+      () => void this.unflushed.delete(tracked),
+    );
+    this.unflushed.add(tracked);
+    return run;
+  }
+
+  /**
    * Marks `[pos, pos + length)` unused; it reads back as zeros afterwards.
    * On an image file a range that reaches the end of the file is freed (the
    * file is truncated to `pos` and extended again, leaving a hole); every
@@ -193,6 +233,7 @@ export class FileDevice implements BlockDevice {
 
   private async closeNow(): Promise<void> {
     await this.queue.drain();
+    await Promise.all(this.unflushed);
     try {
       await this.handle.close();
     } catch (err) {

@@ -213,6 +213,42 @@ describe('FileDevice I/O contract', () => {
     expect(dev.stats().flushes).toBe(1);
     await dev.close();
   });
+
+  it('holds writes queued after flush() back until it ends, but not those after flushWritten()', async () => {
+    const dev = await FileDevice.open(tmp.path('flush-written.img'), { create: true, size: 1 << 20, syncMaxBytes: 0 });
+    const data = pattern(65536, 3);
+    // Two promise jobs: the queue's plug has run and started whatever may start.
+    const settle = async (): Promise<void> => {
+      await Promise.resolve();
+      await Promise.resolve();
+    };
+    const barrier = dev.flush();
+    const held = dev.write(0, data);
+    await settle();
+    expect(dev.stats().pending).toBe(1); // fdatasync runs on the thread pool: not done within two jobs
+    await Promise.all([barrier, held]);
+    const background = dev.flushWritten();
+    const concurrent = dev.write(65536, data);
+    await settle();
+    expect(dev.stats().pending).toBe(0);
+    await Promise.all([background, concurrent]);
+    expect(dev.stats().flushes).toBe(2);
+    await dev.close();
+  });
+
+  it('makes completed writes durable with flushWritten, and close waits for it', async () => {
+    const dev = await FileDevice.open(tmp.path('flush-written-close.img'), { create: true, size: 1 << 20 });
+    await dev.write(0, pattern(4096, 5));
+    const background = dev.flushWritten();
+    await dev.close();
+    await background; // still resolves: close waited for the fdatasync instead of closing its descriptor under it
+    expect(dev.stats().flushes).toBe(1);
+    await expectFsError(dev.flushWritten(), 'EBADF');
+    const ro = await FileDevice.open(dev.path, { readOnly: true });
+    await ro.flushWritten();
+    expect(ro.stats().flushes).toBe(0);
+    await ro.close();
+  });
 });
 
 describe('exclusive use', () => {

@@ -1,6 +1,8 @@
 // ext2-lite sequential write + sync against the bare FileHandle loop, in one run.
 //
-//   npm run bench:write -w @iomap/ext2-lite      (BENCH_MIB=256 BENCH_ROUNDS=5 BENCH_CACHE_MIB=64)
+//   npm run bench:write -w @iomap/ext2-lite      (BENCH_MIB=256 BENCH_ROUNDS=5 BENCH_CACHE_MIB=64
+//                                                 BENCH_FLUSH_BEHIND_KIB=32768, 0 = off,
+//                                                 BENCH_WARMUP=1 untimed rounds of each side first)
 //
 // Like read.bench.ts it measures dist/ (built first by the script);
 // BENCH_SOURCE=src measures the TypeScript sources. Each round:
@@ -9,7 +11,9 @@
 //    empty file, mounted writable on a FileDevice; 256 MiB written to the
 //    file in 1 MiB calls of `fs.write` (delayed allocation, page cache),
 //    then `fs.fsync(file)` (data written back in large runs, flush, all
-//    metadata, flush). Timed: first write .. fsync resolved.
+//    metadata, flush; device flushes also start in the background every
+//    32 MiB written back, mount option flushBehindBytes). Timed: first
+//    write .. fsync resolved.
 //  - baseline: the same 256 MiB written to a plain file next to the image
 //    with awaited 1 MiB `FileHandle.write` calls, then `datasync()`.
 //
@@ -38,7 +42,16 @@ function envInt(name: string, fallback: number): number {
 
 const totalBytes = envInt('BENCH_MIB', 256) * MiB;
 const rounds = envInt('BENCH_ROUNDS', 5);
+/**
+ * Untimed rounds of each side before the timed ones. One warms the caches
+ * and the common paths; V8 keeps optimizing ext2-lite's write path for a few
+ * thousand 1 MiB writes more (TurboFan compiles in background threads, which
+ * count in the CPU figures), so a larger value shows the steady state.
+ */
+const warmups = envInt('BENCH_WARMUP', 1);
 const CACHE_BYTES = envInt('BENCH_CACHE_MIB', 64) * MiB;
+/** BENCH_FLUSH_BEHIND_KIB: the mount's flushBehindBytes in KiB ('0' turns background flushes off); unset = the default. */
+const FLUSH_BEHIND = process.env['BENCH_FLUSH_BEHIND_KIB'] === undefined ? {} : { flushBehindBytes: Number(process.env['BENCH_FLUSH_BEHIND_KIB']) * 1024 };
 const SBIN_PATH = `${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`;
 
 /** One 1 MiB source buffer of non-zero bytes, shared by both sides. */
@@ -66,34 +79,55 @@ async function makeImage(dir: string): Promise<string> {
   return image;
 }
 
-/** Write + fsync through ext2-lite; returns MB/s. */
-async function ours(dir: string): Promise<number> {
+/** One timed run: MB/s and this process's CPU time (user + system, libuv's threads included) per MiB. */
+interface Run {
+  mbps: number;
+  cpuMsPerMiB: number;
+  /** ext2-lite only: what the FileDevice saw during the timed part. */
+  device?: string;
+}
+
+/** CPU milliseconds per MiB since `start` (a process.cpuUsage() sample). */
+function cpuPerMiB(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000 / (totalBytes / MiB);
+}
+
+/** Write + fsync through ext2-lite. */
+async function ours(dir: string): Promise<Run> {
   const image = await makeImage(dir);
   const device = await FileDevice.open(image);
   try {
-    const fs = await mount(device, { cacheBytes: CACHE_BYTES });
+    const fs = await mount(device, { cacheBytes: CACHE_BYTES, ...FLUSH_BEHIND });
     const file = await fs.inodeAt('/big.bin');
+    device.resetStats();
+    const cpu = process.cpuUsage();
     const start = performance.now();
     for (let pos = 0; pos < totalBytes; pos += MiB) await fs.write(file, pos, chunk);
     await fs.fsync(file, false);
     const seconds = (performance.now() - start) / 1000;
+    const cpuMsPerMiB = cpuPerMiB(cpu);
+    const st = device.stats();
+    const big = `${st.asyncOperations} async transfers (${st.requests} requests, ${st.merged} merged), ${st.syncOperations} small sync ones, ${(st.bytesWritten / MiB).toFixed(1)} MiB written, ${st.flushes} flushes, peak ${st.peakInFlight} in flight`;
     await fs.unmount();
-    return totalBytes / MiB / seconds;
+    return { mbps: totalBytes / MiB / seconds, cpuMsPerMiB, device: big };
   } finally {
     await device.close();
   }
 }
 
-/** The bare loop: awaited 1 MiB FileHandle.write calls, then datasync; returns MB/s. */
-async function bare(dir: string): Promise<number> {
+/** The bare loop: awaited 1 MiB FileHandle.write calls, then datasync. */
+async function bare(dir: string): Promise<Run> {
   const path = join(dir, 'bare.bin');
   await rm(path, { force: true });
   const fh = await open(path, 'w');
   try {
+    const cpu = process.cpuUsage();
     const start = performance.now();
     for (let pos = 0; pos < totalBytes; pos += MiB) await fh.write(chunk, 0, MiB, pos);
     await fh.datasync();
-    return totalBytes / MiB / ((performance.now() - start) / 1000);
+    const seconds = (performance.now() - start) / 1000;
+    return { mbps: totalBytes / MiB / seconds, cpuMsPerMiB: cpuPerMiB(cpu) };
   } finally {
     await fh.close();
     await rm(path, { force: true });
@@ -108,23 +142,29 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(process.env['BENCH_DIR'] ?? tmpdir(), 'ext2-lite-write-bench-'));
   try {
-    await bare(dir); // warm-up of both paths
-    await ours(dir);
-    const speeds: [number[], number[]] = [[], []];
+    for (let w = 0; w < warmups; w++) {
+      await bare(dir);
+      await ours(dir);
+    }
+    const runs: [Run[], Run[]] = [[], []];
     for (let r = 0; r < rounds; r++) {
       if (r % 2 === 0) {
-        speeds[0].push(await ours(dir));
-        speeds[1].push(await bare(dir));
+        runs[0].push(await ours(dir));
+        runs[1].push(await bare(dir));
       } else {
-        speeds[1].push(await bare(dir));
-        speeds[0].push(await ours(dir));
+        runs[1].push(await bare(dir));
+        runs[0].push(await ours(dir));
       }
     }
-    const [a, b] = [median(speeds[0]), median(speeds[1])];
-    console.log(`ext2-lite write bench: ${totalBytes / MiB} MiB, 1 MiB writes, ${rounds} rounds (median), ${fromSource ? 'src' : 'dist'}`);
+    const [a, b] = [median(runs[0].map((r) => r.mbps)), median(runs[1].map((r) => r.mbps))];
+    const [cpuA, cpuB] = [median(runs[0].map((r) => r.cpuMsPerMiB)), median(runs[1].map((r) => r.cpuMsPerMiB))];
+    console.log(`ext2-lite write bench: ${totalBytes / MiB} MiB, 1 MiB writes, ${rounds} rounds (median) after ${warmups} warm-up, ${fromSource ? 'src' : 'dist'}`);
     console.log('| workload | ours MB/s | baseline MB/s | ratio |');
     console.log('|---|---:|---:|---:|');
     console.log(`| write ${totalBytes / MiB} MiB + fsync (baseline: FileHandle.write + datasync) | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(2)} |`);
+    console.log(`ratios per round: ${runs[0].map((r, i) => (r.mbps / (runs[1][i] as Run).mbps).toFixed(2)).join(' ')}`);
+    console.log(`device, last ext2-lite round: ${runs[0][runs[0].length - 1]?.device ?? '-'}`);
+    console.log(`CPU ms per MiB (median, this process incl. libuv threads): ours ${cpuA.toFixed(2)}, baseline ${cpuB.toFixed(2)}`);
     const fsck = spawnSync('e2fsck', ['-fn', join(dir, 'write.img')], { encoding: 'utf8', env: { ...process.env, PATH: SBIN_PATH } });
     console.log(`e2fsck -fn of the last image: exit ${fsck.status}`);
     if (fsck.status !== 0) console.log(fsck.stdout, fsck.stderr);

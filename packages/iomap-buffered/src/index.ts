@@ -2,6 +2,7 @@
 
 export { PageCache } from './page-cache.js';
 export type { PageCacheOptions, PageCacheStats } from './page-cache.js';
+export { releaseSpareFolioMemory, spareFolioBytes } from './spare-folio-memory.js';
 export { AddressSpace } from './address-space.js';
 export type { AddressSpaceOptions } from './address-space.js';
 export { Folio } from './folio.js';

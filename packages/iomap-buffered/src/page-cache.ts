@@ -24,6 +24,7 @@ import { FsError, PAGE_SIZE, checkOffset } from '@iomap/core';
 import { AddressSpace, type AddressSpaceOptions } from './address-space.js';
 import type { Folio } from './folio.js';
 import { WaitList } from './folio-lock.js';
+import { depositSpare, takeSpare } from './spare-folio-memory.js';
 import { writebackPass } from './writeback.js';
 
 /**
@@ -68,10 +69,18 @@ export interface PageCacheOptions {
  * ```
  */
 export interface PageCacheStats {
-  /** Folio memory held now (not counting the small pool of recycled folio memory, `pooled`). */
+  /** Folio memory held now (not counting the recycled folio memory in `pooled`). */
   used: number;
-  /** Memory of evicted folios kept for reuse: at most 1/16 of the budget and one readahead window. */
+  /**
+   * Memory of evicted folios kept for reuse. It counts against the budget:
+   * `used + pooled` stays within the budget (plus any overshoot), since pooled
+   * buffers are dropped as soon as a new folio needs memory of another size.
+   */
   pooled: number;
+  /** New folios whose memory came from the pool, or from a closed cache's (no allocation, no zero-fill, no page faults). */
+  poolHits: number;
+  /** New folios that needed freshly allocated memory. */
+  poolMisses: number;
   /** Highest `used` ever seen. */
   peakUsed: number;
   /** Bytes of dirty folios. */
@@ -134,10 +143,18 @@ export class PageCache {
   /** Woken whenever writeback of a folio ends or a flush finishes. */
   private readonly progress = new WaitList();
   private flushing: Promise<number> | undefined = undefined;
-  /** Memory of evicted folios, reused for new ones of the same size (no zeroing, no page faults, less GC). */
+  /**
+   * Memory of evicted folios, reused for new ones of the same size: a fresh
+   * 1 MiB Uint8Array costs a zero-fill, a page fault per 4 KiB on first
+   * write and later a GC, which together measured ~0.8 ms per MiB written
+   * through ext2-lite, more than the rest of its write path. Bounded by the
+   * budget itself (see {@link takeBuffer}), not by a fraction of it: a
+   * streaming writer recycles its whole cache, folio by folio.
+   */
   private readonly pool = new Map<number, Uint8Array[]>();
   private pooledBytes = 0;
-  private readonly poolLimit: number;
+  private poolHits = 0;
+  private poolMisses = 0;
 
   constructor(options: PageCacheOptions = {}) {
     this.budget = options.budget ?? DEFAULT_BUDGET;
@@ -155,7 +172,6 @@ export class PageCache {
     this.maxIoSize = options.maxIoSize ?? 8 << 20;
     this.uncachedReadMin = options.uncachedReadMin ?? DEFAULT_UNCACHED_READ_MIN;
     if (!(this.uncachedReadMin >= 1)) throw new FsError('EINVAL', `uncachedReadMin must be at least 1, got ${this.uncachedReadMin}`);
-    this.poolLimit = Math.min(Math.floor(this.budget / 16), this.maxReadahead);
     checkOffset(this.maxIoSize, 'maxIoSize', 'PageCache');
   }
 
@@ -169,6 +185,8 @@ export class PageCache {
     return {
       used: this.usedBytes,
       pooled: this.pooledBytes,
+      poolHits: this.poolHits,
+      poolMisses: this.poolMisses,
       peakUsed: this.peak,
       dirty: this.dirtyBytes,
       writeback: this.writebackBytes,
@@ -225,16 +243,70 @@ export class PageCache {
     if (!this.progress.empty) this.progress.wake(); // memory came free
   }
 
-  /** Internal: memory for a new folio of `size` bytes, recycled when possible. Its contents are stale. */
+  /**
+   * Internal: memory for a new folio of `size` bytes (already reserved with
+   * {@link makeRoom}), recycled when possible. Its contents are stale. Before
+   * allocating, pooled buffers of other sizes are released until
+   * `used + reserved + pooled` fits the budget again, so the pool never
+   * makes the cache hold more memory than the budget allows.
+   */
   takeBuffer(size: number): Uint8Array {
     const buffer = this.pool.get(size)?.pop();
-    if (buffer === undefined) return new Uint8Array(size);
-    this.pooledBytes -= size;
-    return buffer;
+    if (buffer !== undefined) {
+      this.pooledBytes -= size;
+      this.poolHits++;
+      return buffer;
+    }
+    this.trimPool(this.budget - this.usedBytes - this.reservedBytes);
+    const spare = takeSpare(size);
+    if (spare !== undefined) {
+      this.poolHits++;
+      return spare;
+    }
+    this.poolMisses++;
+    return new Uint8Array(size);
+  }
+
+  /**
+   * Call when the cache will not be used any more (a filesystem's unmount,
+   * after writing everything back): evicts every clean, idle folio and
+   * leaves their memory, with the pool's, to the next PageCache created in
+   * this process, which takes it instead of allocating. That memory is held
+   * for a few seconds at most (see `releaseSpareFolioMemory`). Dirty,
+   * locked or pinned folios stay. The cache still works afterwards; it
+   * merely starts cold.
+   *
+   * @example
+   * ```ts
+   * await cache.syncAll();
+   * cache.close();
+   * const next = new PageCache(); // reuses that memory for its first folios
+   * ```
+   */
+  close(): void {
+    this.sweep(Number.MAX_SAFE_INTEGER);
+    const buffers: Uint8Array[] = [];
+    for (const list of this.pool.values()) buffers.push(...list);
+    this.pool.clear();
+    this.pooledBytes = 0;
+    depositSpare(buffers);
+  }
+
+  /** Drops pooled buffers (to the garbage collector) until at most `keep` bytes stay pooled. */
+  private trimPool(keep: number): void {
+    for (const [size, list] of this.pool) {
+      while (this.pooledBytes > keep && list.length > 0) {
+        list.pop();
+        this.pooledBytes -= size;
+      }
+      if (list.length === 0) this.pool.delete(size);
+      if (this.pooledBytes <= keep) return;
+    }
   }
 
   private recycle(data: Uint8Array): void {
-    if (this.pooledBytes + data.length > this.poolLimit) return;
+    // Only while the memory fits the budget: it may be over after an overshoot.
+    if (this.usedBytes + this.reservedBytes + this.pooledBytes + data.length > this.budget) return;
     let list = this.pool.get(data.length);
     if (list === undefined) this.pool.set(data.length, (list = []));
     list.push(data);

@@ -149,6 +149,55 @@ describe('memory budget, eviction and throttling', () => {
     expect(sameBytes(await h.fs.readRaw(other, 0, 9010), expected)).toBe('same');
   });
 
+  it('a streaming writer recycles its whole cache: new folios reuse evicted memory, within the budget (BUF-12)', async () => {
+    // Budget 256 KiB of 16 KiB folios; 2 MiB written. Only the first budget's worth of folios
+    // needs fresh memory, plus one per small folio that had to take a big one's place; every
+    // other new folio reuses an evicted folio's memory, and used + pooled never exceeds the budget.
+    const budget = 256 << 10;
+    const folio = 16 << 10;
+    const h = await harness({ blockSize: 4096, fs: { delalloc: true }, cache: { budget }, maxFolioSize: folio, deviceSize: 16 << 20 });
+    const m = h.cache.createAddressSpace({ inode: h.file, ops: h.fs, writeOps: h.writeOps, writebackOps: h.writebackOps, blockSize: 4096, maxFolioSize: folio });
+    // Like a filesystem's metadata next to file data: one single-page folio of another file
+    // every 16 writes, each one evicting a whole 16 KiB folio to make room.
+    const meta = await h.fs.create('meta');
+    const small = h.cache.createAddressSpace({ inode: meta, ops: h.fs, writeOps: h.writeOps, writebackOps: h.writebackOps, blockSize: 4096 });
+    const data = pattern(2 << 20, 3);
+    let peakHeld = 0;
+    for (let pos = 0; pos < data.length; pos += folio) {
+      await bufferedWrite(m, pos, data.subarray(pos, pos + folio));
+      if (pos % (16 * folio) === 0) await bufferedWrite(small, pos / 64, pattern(64, pos));
+      const { used, pooled } = h.cache.stats;
+      peakHeld = Math.max(peakHeld, used + pooled);
+    }
+    await m.fsync(m.errseq.sample());
+    const stats = h.cache.stats;
+    expect(stats.evictions).toBeGreaterThan(64);
+    const smallFolios = data.length / folio / 16;
+    expect(stats.poolMisses).toBeLessThanOrEqual(budget / folio + 2 * smallFolios);
+    expect(stats.poolHits + stats.poolMisses).toBe(data.length / folio + smallFolios);
+    expect(peakHeld).toBeLessThanOrEqual(budget);
+    expect(sameBytes(await h.fs.readRaw(h.file, 0, data.length), data)).toBe('same');
+    expect(sameBytes(await readAll(m, 0, data.length), data)).toBe('same');
+  });
+
+  it('drops pooled memory of another folio size rather than hold more than the budget', async () => {
+    const budget = 128 << 10;
+    const h = await harness({ blockSize: 4096, cache: { budget }, maxFolioSize: 16 << 10 });
+    const big = h.cache.createAddressSpace({ inode: h.file, ops: h.fs, writeOps: h.writeOps, writebackOps: h.writebackOps, blockSize: 4096, maxFolioSize: 16 << 10 });
+    for (let pos = 0; pos < budget; pos += 16 << 10) await bufferedWrite(big, pos, pattern(16 << 10, pos)); // 8 folios of 16 KiB fill the budget
+    await big.evictAll();
+    expect(h.cache.stats).toMatchObject({ used: 0, pooled: budget });
+    // Single-page folios of another file: no pooled buffer fits them, so each new one releases pooled memory.
+    const other = await h.fs.create('other');
+    const small = h.cache.createAddressSpace({ inode: other, ops: h.fs, writeOps: h.writeOps, writebackOps: h.writebackOps, blockSize: 4096 });
+    for (let pos = 0; pos < 64 << 10; pos += 4096) {
+      await bufferedWrite(small, pos, pattern(4096, pos));
+      const { used, pooled } = h.cache.stats;
+      expect(used + pooled).toBeLessThanOrEqual(budget);
+    }
+    expect(h.cache.stats).toMatchObject({ used: 64 << 10, pooled: 64 << 10, maxOvershoot: 0 });
+  });
+
   it('refuses NOWAIT allocations with EAGAIN when the cache would have to wait', async () => {
     // Background writeback off: the cache is all dirty when the NOWAIT write comes.
     const h = await harness({ blockSize: 4096, cache: { budget: 16 << 10, dirtyRatio: 1, dirtyBackgroundRatio: 1 }, initialData: pattern(32768, 7) });

@@ -29,6 +29,14 @@ export interface BlockDevice {
   writev(pos: number, buffers: readonly Uint8Array[]): Promise<void>;
   /** Makes every completed write durable (a cache flush / fdatasync). */
   flush(): Promise<void>;
+  /**
+   * Optional background flush: makes every write that completed before the
+   * call durable, like `flush`, but holds nothing back meanwhile — writes
+   * submitted while it runs proceed and may become durable before it ends.
+   * So it is no ordering point (use `flush` for that); filesystems start it
+   * while streaming data so that a later `flush` has less left to wait for.
+   */
+  flushWritten?(): Promise<void>;
   /** Tells the device the range is unused. Each device documents what a later read returns. */
   discard?(pos: number, length: number): Promise<void>;
   /** Releases the device; later calls fail with `EBADF`. */

@@ -136,6 +136,7 @@ export function ext2WritebackOps(ctx: MountContext): WritebackOps<Ext2Inode> {
             await releaseIdleNodes(ctx, inode);
             return;
           }
+          ctx.flushBehind.noteWritten(ioend.size);
           const changed = await publish(ctx, inode, start, end);
           const sizeChanged = noteFileSize(ctx, inode, Math.min(ioend.offset + ioend.size, inode.size));
           if (changed || sizeChanged) markInodeDirty(ctx, inode);

@@ -164,7 +164,9 @@ export class Ext2Filesystem implements Filesystem<Ext2Inode> {
 
   /**
    * Writes everything back, frees inodes that were unlinked while open,
-   * marks the filesystem clean (VALID_FS, s_wtime) and releases the cache.
+   * marks the filesystem clean (VALID_FS, s_wtime) and closes the page cache
+   * (its memory is left for the next mount's for a few seconds; see
+   * `releaseSpareFolioMemory` in @iomap/buffered).
    * The caller closes the device. Idempotent.
    */
   async unmount(): Promise<void> {
@@ -185,6 +187,8 @@ export class Ext2Filesystem implements Filesystem<Ext2Inode> {
       await ctx.alloc.releaseBitmaps();
     }
     this.mounted = false;
+    // Everything is written back: the cache's memory goes to the next mount's cache instead of the GC.
+    ctx.vol.cache.close();
   }
 
   async [asyncDispose](): Promise<void> {

@@ -8,6 +8,7 @@ import type { AddressSpace } from '@iomap/buffered';
 import type { AllocState } from '../alloc/alloc-state.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
 import type { InodeTable } from '../inode/inode-table.js';
+import type { FlushBehind } from '../sync/flush-behind.js';
 import type { MetadataBarrier } from '../sync/metadata-barrier.js';
 import type { Volume } from './volume.js';
 
@@ -36,6 +37,8 @@ export interface MountContext {
   readonly syncMutex: Mutex;
   /** Multi-step metadata changes enter it; a metadata sync freezes it (sync/metadata-barrier.ts). */
   readonly barrier: MetadataBarrier;
+  /** Device flushes started in the background as file data is written back (sync/flush-behind.ts). */
+  readonly flushBehind: FlushBehind;
 }
 
 /** Largest folio of a file's page cache: 1 MiB folios halve the per-byte cost of streaming writes (measured against 64 KiB); small files and random reads still get small folios. */

@@ -25,6 +25,7 @@ import { FS_STATE, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, decodeSuperblock, mountPo
 import { InodeTable } from '../inode/inode-table.js';
 import { ext2IomapOps } from '../inode/iomap-ops.js';
 import { ext2WritebackOps } from '../inode/writeback-ops.js';
+import { FLUSH_BEHIND_BYTES, FlushBehind } from '../sync/flush-behind.js';
 import { MetadataBarrier } from '../sync/metadata-barrier.js';
 import { syncMetadata } from '../sync/metadata-sync.js';
 import { clockSeconds, writeSuperblock } from '../sync/superblock-write.js';
@@ -46,6 +47,12 @@ export interface MountOptions {
   dax?: boolean;
   /** The clock for every timestamp written (inode and superblock times), in ns since the epoch. Default: Date.now(). */
   now?: () => bigint;
+  /**
+   * Bytes of file data written back after which a device flush starts in the
+   * background, so fsync of a large file waits for little (sync/flush-behind.ts).
+   * 0 turns it off. Default 32 MiB.
+   */
+  flushBehindBytes?: number;
 }
 
 const DEFAULT_CACHE_BYTES = 64 << 20;
@@ -53,6 +60,10 @@ const DEFAULT_CACHE_BYTES = 64 << 20;
 function checkOptions(device: BlockDevice, options: MountOptions): DaxDevice | undefined {
   if (options.readOnly !== true && device.readOnly) {
     throw new FsError('EROFS', 'the device is read-only; mount with { readOnly: true }', { syscall: 'mount' });
+  }
+  const flushBehind = options.flushBehindBytes;
+  if (flushBehind !== undefined && !(Number.isSafeInteger(flushBehind) && flushBehind >= 0)) {
+    throw new FsError('EINVAL', `mount option flushBehindBytes must be a non-negative integer, got ${flushBehind}`, { syscall: 'mount' });
   }
   if (options.direct === true && options.dax === true) {
     throw new FsError('EINVAL', 'mount options direct and dax exclude each other', { syscall: 'mount' });
@@ -167,6 +178,7 @@ function mountContext(vol: Volume, options: MountOptions, daxDevice: DaxDevice |
     renameMutex: new Mutex(),
     syncMutex: new Mutex(),
     barrier: new MetadataBarrier(),
+    flushBehind: new FlushBehind(vol.device, options.flushBehindBytes ?? FLUSH_BEHIND_BYTES),
   } as Mutable<MountContext>;
   ctx.ops = ext2IomapOps(ctx);
   ctx.writebackOps = ext2WritebackOps(ctx);

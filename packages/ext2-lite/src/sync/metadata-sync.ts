@@ -2,6 +2,8 @@
 // an order that keeps a crash at any moment from leaving a pointer to bytes
 // that are not there (ordered data, without a journal):
 //
+//   -. a background flush that failed since the last sync (flush-behind.ts)
+//      fails this one: the data it was making durable may be lost
 //   0. directory (and slow symlink) page caches written back (their blocks
 //      are metadata to e2fsck, data to the page cache)
 //   1. FLUSH: file data written before this sync is durable
@@ -74,6 +76,8 @@ export async function syncMetadata(ctx: MountContext): Promise<void> {
 
 /** Steps 0-5 of the module comment. Precondition: the barrier is frozen. */
 async function writeEverything(ctx: MountContext): Promise<void> {
+  // A background flush that failed may have lost data written before this sync.
+  await ctx.flushBehind.settle();
   await writeDirectoryData(ctx);
   await ctx.vol.device.flush();
   await writeDirtyInodes(ctx);

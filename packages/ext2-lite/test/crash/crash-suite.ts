@@ -25,6 +25,8 @@ export interface CrashConfig {
   image: () => Promise<Uint8Array>;
   /** Page cache budget of the mount: small budgets make writeback happen between fsyncs too. */
   cacheBytes: number;
+  /** Mount option flushBehindBytes: small values put background flushes between the scripts' own syncs. */
+  flushBehindBytes?: number;
 }
 
 export const CRASH_CONFIGS: Record<'1k' | '4k', CrashConfig> = {
@@ -32,6 +34,8 @@ export const CRASH_CONFIGS: Record<'1k' | '4k', CrashConfig> = {
     name: '1 KiB blocks, 128-byte inodes (mke2fs), 256 KiB cache',
     image: async () => mke2fsBytes({ blockSize: 1024, inodeSize: 128, size: 4 << 20 }),
     cacheBytes: 256 << 10,
+    // Background flushes (sync/flush-behind.ts) in the middle of writeback: they must add no crash state.
+    flushBehindBytes: 8 << 10,
   },
   '4k': {
     name: '4 KiB blocks, 256-byte inodes (mkfs)',
@@ -55,7 +59,7 @@ export function defineCrashSuite(config: CrashConfig): void {
     for (const [name, steps] of scripts) {
       it(`${config.name}: ${name}`, async () => {
         const device = await CrashDevice.wrap(MemoryBlockDevice.from(await config.image()));
-        const fs = await mount(device, { readOnly: false, cacheBytes: config.cacheBytes });
+        const fs = await mount(device, { readOnly: false, cacheBytes: config.cacheBytes, ...(config.flushBehindBytes === undefined ? {} : { flushBehindBytes: config.flushBehindBytes }) });
         let report: SweepReport;
         try {
           const record = await runScript(fs, device, steps);

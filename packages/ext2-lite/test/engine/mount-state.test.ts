@@ -7,6 +7,7 @@ import { openSync, readSync, closeSync, writeSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S_IFREG, timeNs } from '@iomap/vfs';
 import { patternBytes } from '@iomap/testkit';
+import { releaseSpareFolioMemory, spareFolioBytes } from '@iomap/buffered';
 import type { Ext2Filesystem } from '../../src/index.js';
 import { createInode, dropLink } from '../../src/inode/inode-write.js';
 import type { MountContext } from '../../src/mount/mount-context.js';
@@ -64,6 +65,33 @@ suite('writable mount lifecycle (EXT2.md 1.4)', () => {
     expect(after.state).toBe(before.state | 1);
     expect(after.wtime).toBe(Number(NOW / 1_000_000_000n));
     expect(fsckProblems(scratch.img)).toEqual([]);
+  });
+
+  it('unmount leaves the page cache\'s memory to the next mount, which reuses it for its folios', async () => {
+    releaseSpareFolioMemory();
+    try {
+      scratch = scratchImage({ blockSize: 4096, sizeBytes: 16 << 20, files: { f: undefined } });
+      const data = patternBytes(2 << 20, 4);
+      const first = await mountFile(scratch.img);
+      await first.fs.write(await first.fs.inodeAt('/f'), 0, data); // two 1 MiB folios
+      await first.close();
+      expect(spareFolioBytes()).toBeGreaterThanOrEqual(2 << 20);
+      const left = spareFolioBytes();
+      const second = await mountFile(scratch.img);
+      const f = await second.fs.inodeAt('/f');
+      const again = patternBytes(2 << 20, 5);
+      expect(await second.fs.write(f, 0, again)).toBe(again.length); // new folios over the same range
+      const back = new Uint8Array(again.length);
+      expect(await second.fs.read(f, 0, back)).toBe(again.length);
+      expect(Buffer.compare(back, again)).toBe(0);
+      const stats = contextOf(second.fs).vol.cache.stats;
+      expect(stats.poolHits).toBeGreaterThanOrEqual(2);
+      expect(spareFolioBytes()).toBeLessThanOrEqual(left - (2 << 20));
+      await second.close();
+      expect(fsckProblems(scratch.img)).toEqual([]);
+    } finally {
+      releaseSpareFolioMemory();
+    }
   });
 
   it('mounts a filesystem that was not cleanly unmounted, or has errors, with the kernel\'s warnings', async () => {

@@ -1,0 +1,130 @@
+// Flush-behind (src/sync/flush-behind.ts, issue 7 write throughput): while a
+// large file is written back, device flushes start in the background so that
+// fsync's own flush has little left to wait for; a background flush never
+// reorders anything, and its failure is reported by the next fsync.
+import { describe, expect, it } from 'vitest';
+import { FsError, MemoryBlockDevice, type BlockDevice } from '@iomap/core';
+import { patternBytes } from '@iomap/testkit';
+import { mkfs, mount, type MountOptions } from '../../src/index.js';
+
+/** Delegates to a MemoryBlockDevice and records flushes; `background` adds flushWritten. */
+class CountingDevice implements BlockDevice {
+  readonly log: string[] = [];
+  flushWritten?: () => Promise<void>;
+  failNextBackground = false;
+  constructor(
+    private readonly inner: MemoryBlockDevice,
+    background: boolean,
+  ) {
+    if (background) {
+      this.flushWritten = async () => {
+        this.log.push('flushWritten');
+        if (this.failNextBackground) {
+          this.failNextBackground = false;
+          throw new FsError('EIO', 'injected fdatasync failure');
+        }
+        await inner.flush();
+      };
+    }
+  }
+  get size(): number {
+    return this.inner.size;
+  }
+  get logicalBlockSize(): number {
+    return this.inner.logicalBlockSize;
+  }
+  get readOnly(): boolean {
+    return this.inner.readOnly;
+  }
+  read(pos: number, buffer: Uint8Array): Promise<void> {
+    return this.inner.read(pos, buffer);
+  }
+  write(pos: number, data: Uint8Array): Promise<void> {
+    return this.inner.write(pos, data);
+  }
+  readv(pos: number, buffers: readonly Uint8Array[]): Promise<void> {
+    return this.inner.readv(pos, buffers);
+  }
+  writev(pos: number, buffers: readonly Uint8Array[]): Promise<void> {
+    return this.inner.writev(pos, buffers);
+  }
+  async flush(): Promise<void> {
+    this.log.push('flush');
+    await this.inner.flush();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+  count(kind: string): number {
+    return this.log.filter((k) => k === kind).length;
+  }
+}
+
+const MiB = 1 << 20;
+
+async function freshDevice(background: boolean): Promise<CountingDevice> {
+  const memory = new MemoryBlockDevice({ size: 64 * MiB });
+  await mkfs(memory, { blockSize: 4096, inodeSize: 256 });
+  return new CountingDevice(memory, background);
+}
+
+/** Mounts `device`, creates /big and writes `mib` MiB to it in 1 MiB calls; returns the mount and the file. */
+async function writeBig(device: CountingDevice, mib: number, options: MountOptions) {
+  const fs = await mount(device, options);
+  const handle = await fs.promises.open('/big', 'w');
+  const chunk = patternBytes(MiB, 7);
+  for (let i = 0; i < mib; i++) await handle.write(chunk, 0, MiB, i * MiB);
+  return { fs, handle };
+}
+
+describe('flush-behind (issue 7: fsync of a large file waits for little)', () => {
+  it('starts background flushes with flushWritten while a large file is written back, none when turned off', async () => {
+    const device = await freshDevice(true);
+    const { fs, handle } = await writeBig(device, 24, { flushBehindBytes: 4 * MiB });
+    // Write-behind wrote back most of the 24 MiB already; every 4 MiB of it started a flush.
+    expect(device.count('flushWritten')).toBeGreaterThanOrEqual(2);
+    await handle.sync();
+    await handle.close();
+    await fs.unmount();
+
+    const off = await freshDevice(true);
+    const second = await writeBig(off, 24, { flushBehindBytes: 0 });
+    await second.handle.sync();
+    expect(off.count('flushWritten')).toBe(0);
+    await second.handle.close();
+    await second.fs.unmount();
+  });
+
+  it('uses flush() on devices without flushWritten, and the data reads back after a remount', async () => {
+    const device = await freshDevice(false);
+    const { fs, handle } = await writeBig(device, 12, { flushBehindBytes: 2 * MiB });
+    const beforeSync = device.count('flush');
+    await handle.sync();
+    await handle.close();
+    await fs.unmount();
+    // mount itself flushes once (markMounted); the rest before fsync are background flushes
+    expect(beforeSync).toBeGreaterThanOrEqual(3);
+    const again = await mount(device, { readOnly: true });
+    const back = await again.promises.readFile('/big');
+    expect(back.length).toBe(12 * MiB);
+    expect(Buffer.compare(back.subarray(5 * MiB, 6 * MiB), patternBytes(MiB, 7))).toBe(0);
+    await again.unmount();
+  });
+
+  it('fails the next fsync with the error of a failed background flush, once', async () => {
+    const device = await freshDevice(true);
+    device.failNextBackground = true;
+    const { fs, handle } = await writeBig(device, 12, { flushBehindBytes: 2 * MiB });
+    expect(device.count('flushWritten')).toBeGreaterThanOrEqual(1);
+    await expect(handle.sync()).rejects.toMatchObject({ code: 'EIO' });
+    await handle.sync(); // reported once, like an fdatasync error
+    await handle.close();
+    await fs.unmount();
+  });
+
+  it('refuses a flushBehindBytes that is not a non-negative integer (EINVAL)', async () => {
+    const device = await freshDevice(true);
+    await expect(mount(device, { flushBehindBytes: -1 })).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(mount(device, { flushBehindBytes: 1.5 })).rejects.toMatchObject({ code: 'EINVAL' });
+  });
+});
