@@ -11,19 +11,16 @@
 // BENCH_ROUNDS (default 7) rounds is reported, after one warm-up round.
 // Target: well under a second for the 10,000-file image.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileDevice } from '@iomap/blockdev-node';
 import { FsError } from '@iomap/core';
-import { loadExt2Lite } from './bench-api.js';
+import { hostTool, loadExt2Lite } from './bench-api.js';
 
 const { check } = await loadExt2Lite('bench');
 
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 7);
-const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
-const tool = (name: string): string => [...(process.env['PATH'] ?? '').split(':'), ...SBIN].map((d) => join(d, name)).find((p) => existsSync(p)) ?? name;
 const SIZES = [0, 100, 1500, 4096, 9000, 20000, 65536];
 
 async function writeTree(root: string): Promise<void> {
@@ -51,7 +48,7 @@ async function timeCheck(img: string): Promise<number> {
 
 function timeE2fsck(img: string): number {
   const start = performance.now();
-  const r = spawnSync(tool('e2fsck'), ['-fn', img], { stdio: 'ignore' });
+  const r = spawnSync(hostTool('e2fsck'), ['-fn', img], { stdio: 'ignore' });
   if (r.status !== 0) throw new FsError('EUCLEAN', `e2fsck -fn exited ${r.status}`);
   return performance.now() - start;
 }
@@ -64,7 +61,7 @@ try {
   console.log('|---|---|---|---|');
   for (const bs of [1024, 4096]) {
     const img = join(scratch, `bench-${bs}.img`);
-    execFileSync(tool('mke2fs'), ['-q', '-F', '-t', 'ext2', '-b', String(bs), '-d', tree, img, '512M'], { stdio: 'pipe' });
+    execFileSync(hostTool('mke2fs'), ['-q', '-F', '-t', 'ext2', '-b', String(bs), '-d', tree, img, '512M'], { stdio: 'pipe' });
     await timeCheck(img);
     timeE2fsck(img);
     const ours: number[] = [];

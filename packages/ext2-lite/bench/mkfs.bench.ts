@@ -18,13 +18,11 @@
 // Environment: BENCH_DIR (temp dir parent, default os.tmpdir()),
 // BENCH_ROUNDS (default 11), BENCH_MKFS_MIB (default 1024).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FsError } from '@iomap/core';
 import { FileDevice } from '@iomap/blockdev-node';
-import { loadExt2Lite } from './bench-api.js';
+import { envInt, hostTool, loadExt2Lite } from './bench-api.js';
 
 const { mkfs } = await loadExt2Lite('bench:mkfs');
 
@@ -32,20 +30,7 @@ const MiB = 1024 * 1024;
 const rounds = envInt('BENCH_ROUNDS', 11);
 const imageBytes = envInt('BENCH_MKFS_MIB', 1024) * MiB;
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new FsError('EINVAL', `${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
-function tool(name: string): string {
-  for (const dir of [...(process.env['PATH'] ?? '').split(':'), '/usr/local/sbin', '/usr/sbin', '/sbin']) {
-    if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
-  }
-  throw new FsError('ENOENT', `${name} not found; install e2fsprogs`, { path: name });
-}
 
 async function freshSparse(img: string): Promise<void> {
   await rm(img, { force: true });
@@ -68,12 +53,12 @@ async function ours(img: string, assumeZeroed: boolean): Promise<number> {
 async function mke2fs(img: string): Promise<number> {
   await freshSparse(img);
   const start = process.hrtime.bigint();
-  execFileSync(tool('mke2fs'), ['-t', 'ext2', '-F', '-q', img], { stdio: 'pipe' });
+  execFileSync(hostTool('mke2fs'), ['-t', 'ext2', '-F', '-q', img], { stdio: 'pipe' });
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
 function fsckClean(img: string): string {
-  const r = spawnSync(tool('e2fsck'), ['-fn', img], { encoding: 'utf8' });
+  const r = spawnSync(hostTool('e2fsck'), ['-fn', img], { encoding: 'utf8' });
   return r.status === 0 ? 'ok' : `e2fsck rc ${r.status}`;
 }
 

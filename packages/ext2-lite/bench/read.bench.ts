@@ -30,7 +30,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsError } from '@iomap/core';
 import { FileDevice } from '@iomap/blockdev-node';
-import { fromSource, loadExt2Lite } from './bench-api.js';
+import { envInt, fromSource, loadExt2Lite } from './bench-api.js';
 
 const { mount } = await loadExt2Lite('bench');
 
@@ -43,13 +43,6 @@ const fileBytes = envInt('BENCH_FILE_MIB', 256) * MiB;
 /** BENCH_ONLY=seq or tree runs one workload. */
 const only = process.env['BENCH_ONLY'] ?? '';
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new FsError('EINVAL', `${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 /** Deterministic bytes (xorshift32), so the images hold data, not zeros. */
 function pattern(length: number, seed: number): Uint8Array {

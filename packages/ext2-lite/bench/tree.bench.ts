@@ -27,13 +27,13 @@
 // parent, default os.tmpdir()), BENCH_ROUNDS, BENCH_KERNEL=0 to skip the
 // kernel rows.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsError } from '@iomap/core';
 import { FileDevice } from '@iomap/blockdev-node';
-import { fromSource, loadExt2Lite } from './bench-api.js';
+import { envInt, fromSource, hostTool, loadExt2Lite } from './bench-api.js';
 
 const { mount, mkfs, ImageBuilder } = await loadExt2Lite('bench:tree');
 
@@ -43,22 +43,10 @@ const FILES = DIRS * FILES_PER_DIR;
 const FILE_BYTES = 4096;
 const IMAGE_BYTES = 1 << 30;
 const rounds = envInt('BENCH_ROUNDS', 5);
-const SBIN = ['/usr/sbin', '/sbin', '/usr/local/sbin'];
 const isRoot = process.getuid?.() === 0;
 const kernel = process.env['BENCH_KERNEL'] !== '0' && isRoot && spawnSync('losetup', ['-f'], { stdio: 'pipe' }).status === 0;
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new FsError('EINVAL', `${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
-function tool(name: string): string {
-  for (const dir of [...(process.env['PATH'] ?? '').split(':'), ...SBIN]) if (dir !== '' && existsSync(join(dir, name))) return join(dir, name);
-  throw new FsError('ENOENT', `${name} not found (install e2fsprogs)`, { path: name });
-}
 
 /** Deterministic 4 KiB contents per file (never all zero). */
 function fileBytes(d: number, f: number): Uint8Array {
@@ -168,12 +156,12 @@ function copySparse(from: string, to: string): void {
 
 function mke2fsD(src: string, image: string): number {
   rmSync(image, { force: true });
-  return timed(tool('mke2fs'), ['-q', '-F', '-t', 'ext2', '-b', '4096', '-d', src, image, '1G']);
+  return timed(hostTool('mke2fs'), ['-q', '-F', '-t', 'ext2', '-b', '4096', '-d', src, image, '1G']);
 }
 
 function kernelCopy(src: string, image: string, mnt: string): number {
   rmSync(image, { force: true });
-  execFileSync(tool('mke2fs'), ['-q', '-F', '-t', 'ext2', '-b', '4096', image, '1G'], { stdio: 'pipe' });
+  execFileSync(hostTool('mke2fs'), ['-q', '-F', '-t', 'ext2', '-b', '4096', image, '1G'], { stdio: 'pipe' });
   const start = performance.now();
   execFileSync('mount', ['-t', 'ext2', '-o', 'loop', image, mnt]);
   try {
@@ -200,7 +188,7 @@ async function oursDelete(image: string): Promise<number> {
 }
 
 function debugfsDelete(image: string, script: string): number {
-  return timed(tool('debugfs'), ['-w', '-f', script, image]);
+  return timed(hostTool('debugfs'), ['-w', '-f', script, image]);
 }
 
 function kernelDelete(image: string, mnt: string): number {
@@ -215,7 +203,7 @@ function kernelDelete(image: string, mnt: string): number {
 }
 
 function fsckClean(image: string, what: string): void {
-  const r = spawnSync(tool('e2fsck'), ['-fn', image], { encoding: 'utf8' });
+  const r = spawnSync(hostTool('e2fsck'), ['-fn', image], { encoding: 'utf8' });
   if (r.status !== 0) throw new FsError('EUCLEAN', `${what}: e2fsck -fn exited ${r.status}:\n${r.stdout}${r.stderr}`);
 }
 

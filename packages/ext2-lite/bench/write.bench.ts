@@ -24,21 +24,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, open, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FsError } from '@iomap/core';
 import { FileDevice } from '@iomap/blockdev-node';
-import { fromSource, loadExt2Lite } from './bench-api.js';
+import { envInt, fromSource, hostTool, loadExt2Lite } from './bench-api.js';
 
 const { mount } = await loadExt2Lite('bench:write');
 
 const MiB = 1024 * 1024;
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new FsError('EINVAL', `${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 const totalBytes = envInt('BENCH_MIB', 256) * MiB;
 const rounds = envInt('BENCH_ROUNDS', 5);
@@ -52,7 +44,6 @@ const warmups = envInt('BENCH_WARMUP', 1);
 const CACHE_BYTES = envInt('BENCH_CACHE_MIB', 64) * MiB;
 /** BENCH_FLUSH_BEHIND_KIB: the mount's flushBehindBytes in KiB ('0' turns background flushes off); unset = the default. */
 const FLUSH_BEHIND = process.env['BENCH_FLUSH_BEHIND_KIB'] === undefined ? {} : { flushBehindBytes: Number(process.env['BENCH_FLUSH_BEHIND_KIB']) * 1024 };
-const SBIN_PATH = `${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`;
 
 /** One 1 MiB source buffer of non-zero bytes, shared by both sides. */
 const chunk = new Uint8Array(MiB);
@@ -75,7 +66,7 @@ async function makeImage(dir: string): Promise<string> {
   await rm(image, { force: true });
   await writeFile(image, new Uint8Array(0));
   await truncate(image, 1024 * MiB);
-  execFileSync('mke2fs', ['-q', '-F', '-t', 'ext2', '-b', '4096', '-d', tree, image], { stdio: 'pipe', env: { ...process.env, PATH: SBIN_PATH } });
+  execFileSync(hostTool('mke2fs'), ['-q', '-F', '-t', 'ext2', '-b', '4096', '-d', tree, image], { stdio: 'pipe' });
   return image;
 }
 
@@ -165,7 +156,7 @@ async function main(): Promise<void> {
     console.log(`ratios per round: ${runs[0].map((r, i) => (r.mbps / (runs[1][i] as Run).mbps).toFixed(2)).join(' ')}`);
     console.log(`device, last ext2-lite round: ${runs[0][runs[0].length - 1]?.device ?? '-'}`);
     console.log(`CPU ms per MiB (median, this process incl. libuv threads): ours ${cpuA.toFixed(2)}, baseline ${cpuB.toFixed(2)}`);
-    const fsck = spawnSync('e2fsck', ['-fn', join(dir, 'write.img')], { encoding: 'utf8', env: { ...process.env, PATH: SBIN_PATH } });
+    const fsck = spawnSync(hostTool('e2fsck'), ['-fn', join(dir, 'write.img')], { encoding: 'utf8' });
     console.log(`e2fsck -fn of the last image: exit ${fsck.status}`);
     if (fsck.status !== 0) console.log(fsck.stdout, fsck.stderr);
   } finally {
