@@ -9,6 +9,7 @@ import { closeSync, ftruncateSync, openSync } from 'node:fs';
 import { FileDevice } from '@iomap/blockdev-node';
 import { ImageBuilder, type BuildResult, type MkfsOptions } from '../../src/index.js';
 import type { NodeInfo } from '../namespace/fixtures.js';
+import { patternBytes } from '@iomap/testkit';
 
 /** makedev(major, minor) in Linux's encoding. */
 export const makedev = (major: number, minor: number): number => ((minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) * 4096)) >>> 0;
@@ -21,18 +22,8 @@ export type TreeOp =
   | { kind: 'link'; path: string; to: string }
   | { kind: 'node'; path: string; type: 'char' | 'block' | 'fifo' | 'socket'; rdev: number };
 
-/** Deterministic pseudo-random bytes (xorshift), so trees and images repeat. */
-export function patternBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+/** Deterministic bytes (testkit's xorshift pattern, never 0), so trees and images repeat. */
+export { patternBytes };
 
 /** The tree for `blockSize`. `big` adds the sparse file that needs triple indirect blocks on 1 KiB blocks. */
 export function generatedTree(blockSize: number): TreeOp[] {
