@@ -37,6 +37,64 @@ export class InodeTable {
     return this.getUncached(ino, referencedFrom);
   }
 
+  /**
+   * get() without an await: the in-core inode, or one decoded from the
+   * inode-table block read last (a directory's entries mostly name inodes
+   * of the same few table blocks); undefined when that needs a read.
+   * Same errors as get().
+   */
+  getNow(ino: number, referencedFrom = 'a directory entry'): Ext2Inode | undefined {
+    const cached = this.inodes.get(ino);
+    if (cached !== undefined) {
+      if (cached.evicted) throw new CorruptFilesystemError({ structure: `inode ${ino}` }, `${referencedFrom} names inode ${ino}, which was deleted`);
+      return cached;
+    }
+    const last = this.lastTableBlock;
+    if (last === undefined || this.loading.has(ino)) return undefined;
+    const at = this.location(ino, referencedFrom);
+    return at.block === last.block ? this.decode(ino, at.block, at.offset, last.bytes, referencedFrom) : undefined;
+  }
+
+  /**
+   * Loads the inodes `inos` that are not in core, reading their table
+   * blocks concurrently (one copy per block, decoded once): a directory
+   * emptied by a tree delete then finds each of its entries' inodes with
+   * getNow. Best effort: a number that is invalid or whose block cannot be
+   * read is skipped here, and get() reports it when it is reached.
+   */
+  async prefetch(inos: readonly number[]): Promise<void> {
+    const byBlock = new Map<number, { ino: number; offset: number }[]>();
+    for (const ino of inos) {
+      if (this.inodes.has(ino) || this.loading.has(ino)) continue;
+      let at: { block: number; offset: number };
+      try {
+        at = this.location(ino, 'a directory entry');
+      } catch {
+        continue;
+      }
+      let list = byBlock.get(at.block);
+      if (list === undefined) byBlock.set(at.block, (list = []));
+      list.push({ ino, offset: at.offset });
+    }
+    await Promise.all(
+      [...byBlock].map(async ([block, list]) => {
+        let bytes: Uint8Array;
+        try {
+          bytes = await withBlock(this.vol, block, (data) => data.slice());
+        } catch {
+          return;
+        }
+        for (const { ino, offset } of list) {
+          try {
+            this.decode(ino, block, offset, bytes, 'a directory entry');
+          } catch {
+            // get() words it when the entry is reached.
+          }
+        }
+      }),
+    );
+  }
+
   /** Every in-core inode (a snapshot). */
   loaded(): Ext2Inode[] {
     return [...this.inodes.values()];
@@ -96,7 +154,8 @@ export class InodeTable {
     }
   }
 
-  private async load(ino: number, referencedFrom: string): Promise<Ext2Inode> {
+  /** The inode-table block and byte offset of `ino`; EUCLEAN for a reserved number or a missing group. */
+  private location(ino: number, referencedFrom: string): { block: number; offset: number } {
     const g = this.vol.geometry;
     const { group, index } = inodeGroupIndex(g, ino);
     if (ino !== ROOT_INO && ino < g.firstIno) {
@@ -104,9 +163,22 @@ export class InodeTable {
     }
     const gd = this.vol.descriptors[group];
     if (gd === undefined) throw new CorruptFilesystemError({ structure: `inode ${ino}` }, `group ${group} has no descriptor`);
-    const { block, offset } = inodeTableSlot(g, gd.inodeTable, index);
-    const location = `block ${block} byte ${offset}`;
+    return inodeTableSlot(g, gd.inodeTable, index);
+  }
+
+  private async load(ino: number, referencedFrom: string): Promise<Ext2Inode> {
+    const { block, offset } = this.location(ino, referencedFrom);
     const bytes = await this.tableBlockCopy(block);
+    return this.decode(ino, block, offset, bytes, referencedFrom);
+  }
+
+  /** Decodes inode `ino` from its table block's bytes, checks it is in use, and keeps it in core. */
+  private decode(ino: number, block: number, offset: number, bytes: Uint8Array, referencedFrom: string): Ext2Inode {
+    // Loaded meanwhile (a prefetch and a get of one inode): the in-core inode is the one to keep.
+    const existing = this.inodes.get(ino);
+    if (existing !== undefined) return existing;
+    const g = this.vol.geometry;
+    const location = `block ${block} byte ${offset}`;
     const disk = decodeInode(bytes.subarray(offset, offset + g.inodeSize), { ino, inodeSize: g.inodeSize, blockSize: g.blockSize, location, adoptBytes: true }) as MutableInode;
     if (disk.linksCount === 0 || disk.mode === 0) {
       throw new CorruptFilesystemError({ structure: `inode ${ino}`, location }, `${referencedFrom} names inode ${ino}, which is not in use (links ${disk.linksCount}, mode 0${disk.mode.toString(8)})`);
