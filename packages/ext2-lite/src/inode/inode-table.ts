@@ -15,11 +15,17 @@ import { decodeInode, ROOT_INO } from '../format/inode.js';
 import { withBlock, type Volume } from '../mount/volume.js';
 import { Ext2Inode, type MutableInode } from './ext2-inode.js';
 
+/** Inode-table block copies kept for decoding (a 100-entry directory of 256-byte inodes spans 7 blocks of 4 KiB). */
+const TABLE_COPIES = 64;
+
 /** The in-core inode table of one mount. */
 export class InodeTable {
   private readonly inodes = new Map<number, Ext2Inode>();
   private readonly loading = new Map<number, Promise<Ext2Inode>>();
-  private lastTableBlock: { block: number; bytes: Uint8Array } | undefined = undefined;
+  /** Private copies of recently read inode-table blocks (insertion order = age), at most TABLE_COPIES. */
+  private readonly tableCopies = new Map<number, Uint8Array>();
+  /** Bumped by tableBlockChanged: a copy read across a change is not kept. */
+  private tableChanges = 0;
 
   constructor(private readonly vol: Volume) {}
 
@@ -38,10 +44,10 @@ export class InodeTable {
   }
 
   /**
-   * get() without an await: the in-core inode, or one decoded from the
-   * inode-table block read last (a directory's entries mostly name inodes
-   * of the same few table blocks); undefined when that needs a read.
-   * Same errors as get().
+   * get() without an await: the in-core inode, or one decoded from a
+   * recently read inode-table block (a directory's entries mostly name
+   * inodes of a few table blocks, which prefetch reads); undefined when that
+   * needs a read. Same errors as get().
    */
   getNow(ino: number, referencedFrom = 'a directory entry'): Ext2Inode | undefined {
     const cached = this.inodes.get(ino);
@@ -49,49 +55,38 @@ export class InodeTable {
       if (cached.evicted) throw new CorruptFilesystemError({ structure: `inode ${ino}` }, `${referencedFrom} names inode ${ino}, which was deleted`);
       return cached;
     }
-    const last = this.lastTableBlock;
-    if (last === undefined || this.loading.has(ino)) return undefined;
+    if (this.loading.has(ino)) return undefined;
     const at = this.location(ino, referencedFrom);
-    return at.block === last.block ? this.decode(ino, at.block, at.offset, last.bytes, referencedFrom) : undefined;
+    const bytes = this.tableCopies.get(at.block);
+    return bytes === undefined ? undefined : this.decode(ino, at.block, at.offset, bytes, referencedFrom);
   }
 
   /**
-   * Loads the inodes `inos` that are not in core, reading their table
-   * blocks concurrently (one copy per block, decoded once): a directory
-   * emptied by a tree delete then finds each of its entries' inodes with
-   * getNow. Best effort: a number that is invalid or whose block cannot be
-   * read is skipped here, and get() reports it when it is reached.
+   * Reads the inode-table blocks of the inodes `inos` that are not in core,
+   * concurrently (adjacent blocks merge into one device request), so that
+   * getNow finds them. Best effort: a number that is invalid or whose block
+   * cannot be read is skipped here, and get() reports it when it is reached.
    */
   async prefetch(inos: readonly number[]): Promise<void> {
-    const byBlock = new Map<number, { ino: number; offset: number }[]>();
+    const blocks = new Set<number>();
     for (const ino of inos) {
       if (this.inodes.has(ino) || this.loading.has(ino)) continue;
-      let at: { block: number; offset: number };
+      let block: number;
       try {
-        at = this.location(ino, 'a directory entry');
+        block = this.location(ino, 'a directory entry').block;
       } catch {
         continue;
       }
-      let list = byBlock.get(at.block);
-      if (list === undefined) byBlock.set(at.block, (list = []));
-      list.push({ ino, offset: at.offset });
+      if (!this.tableCopies.has(block)) blocks.add(block);
     }
+    if (blocks.size > TABLE_COPIES) return;
     await Promise.all(
-      [...byBlock].map(async ([block, list]) => {
-        let bytes: Uint8Array;
-        try {
-          bytes = await withBlock(this.vol, block, (data) => data.slice());
-        } catch {
-          return;
-        }
-        for (const { ino, offset } of list) {
-          try {
-            this.decode(ino, block, offset, bytes, 'a directory entry');
-          } catch {
-            // get() words it when the entry is reached.
-          }
-        }
-      }),
+      [...blocks].map((block) =>
+        this.tableBlockCopy(block).then(
+          () => undefined,
+          () => undefined,
+        ),
+      ),
     );
   }
 
@@ -121,7 +116,8 @@ export class InodeTable {
 
   /** Inode-table block `block` was rewritten in the block-device cache: forget any private copy of it. */
   tableBlockChanged(block: number): void {
-    if (this.lastTableBlock?.block === block) this.lastTableBlock = undefined;
+    this.tableCopies.delete(block);
+    this.tableChanges++;
   }
 
   /** The in-core inode `ino` if it was loaded before (no await), else undefined. */
@@ -132,12 +128,20 @@ export class InodeTable {
   /**
    * A private copy of inode-table block `block`, shared by the inodes decoded
    * from it (their `raw` bytes are views of it): one allocation per block
-   * instead of one per inode. Only the last block is remembered.
+   * instead of one per inode. The last TABLE_COPIES blocks are remembered.
    */
   private async tableBlockCopy(block: number): Promise<Uint8Array> {
-    if (this.lastTableBlock?.block === block) return this.lastTableBlock.bytes;
+    const kept = this.tableCopies.get(block);
+    if (kept !== undefined) return kept;
+    const changes = this.tableChanges;
     const bytes = await withBlock(this.vol, block, (data) => data.slice());
-    this.lastTableBlock = { block, bytes };
+    if (changes === this.tableChanges) {
+      this.tableCopies.set(block, bytes);
+      if (this.tableCopies.size > TABLE_COPIES) {
+        const oldest = this.tableCopies.keys().next();
+        if (oldest.done !== true) this.tableCopies.delete(oldest.value);
+      }
+    }
     return bytes;
   }
 
@@ -178,14 +182,22 @@ export class InodeTable {
     const existing = this.inodes.get(ino);
     if (existing !== undefined) return existing;
     const g = this.vol.geometry;
-    const location = `block ${block} byte ${offset}`;
-    const disk = decodeInode(bytes.subarray(offset, offset + g.inodeSize), { ino, inodeSize: g.inodeSize, blockSize: g.blockSize, location, adoptBytes: true }) as MutableInode;
+    const raw = bytes.subarray(offset, offset + g.inodeSize);
+    const options = { ino, inodeSize: g.inodeSize, blockSize: g.blockSize, adoptBytes: true };
+    let disk: MutableInode;
+    try {
+      disk = decodeInode(raw, options) as MutableInode;
+    } catch {
+      // Decoded again for the error with where the bytes are: a delete decodes 10,000 inodes, none of them needing the location string.
+      disk = decodeInode(raw, { ...options, location: `block ${block} byte ${offset}` }) as MutableInode;
+    }
     if (disk.linksCount === 0 || disk.mode === 0) {
+      const location = `block ${block} byte ${offset}`;
       throw new CorruptFilesystemError({ structure: `inode ${ino}`, location }, `${referencedFrom} names inode ${ino}, which is not in use (links ${disk.linksCount}, mode 0${disk.mode.toString(8)})`);
     }
     const deviceBytes = g.blocksCount * g.blockSize;
     if ((disk.mode & 0xf000) === 0x4000 && disk.size > deviceBytes) {
-      throw new CorruptFilesystemError({ structure: `inode ${ino}`, location }, `directory size ${disk.size} exceeds the filesystem's ${deviceBytes} bytes`);
+      throw new CorruptFilesystemError({ structure: `inode ${ino}`, location: `block ${block} byte ${offset}` }, `directory size ${disk.size} exceeds the filesystem's ${deviceBytes} bytes`);
     }
     const inode = new Ext2Inode(ino, disk);
     this.inodes.set(ino, inode);

@@ -13,16 +13,18 @@
 // a sync between two of them writes a consistent image with some entries
 // gone. A file whose removal needs no I/O and no wait (block of the entry
 // cached, file unopened, direct blocks only, nobody holding its locks) is
-// removed synchronously inside its own barrier entry, so a run of such files
-// costs no promise at all; anything else takes the awaited unlink path.
-// The directory's mtime/ctime is stamped once per synchronous run (before
-// any await lets a sync in), with one change time per directory.
+// removed synchronously, so a run of such files costs no promise at all;
+// anything else takes the awaited unlink path (its own barrier entry).
+// A synchronous run of such removals is one barrier entry, left before any
+// await (where a sync can come in), and stamps the directory's mtime/ctime
+// once, with one change time per directory.
 import { CorruptFilesystemError, FsError } from '@iomap/core';
 import { ROOT_INO } from '../format/inode.js';
 import { inodeAttributes } from '../inode/attributes.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
 import { canDropLinkNow, dropLinkNow } from '../inode/inode-write.js';
 import type { MountContext } from '../mount/mount-context.js';
+import type { Leave } from '../sync/metadata-barrier.js';
 import { removeDirSlotNow } from '../dir/dir-edit.js';
 import { directoryIndex, keyName, DOT_KEY, DOTDOT_KEY, type DirIndex, type DirSlot } from '../dir/dir-index.js';
 import type { ContentRemovalPolicy } from '@iomap/vfs';
@@ -37,6 +39,8 @@ interface Emptying {
   readonly pathLength: number;
   readonly now: bigint;
   stamped: boolean;
+  /** The metadata change a synchronous run of removals is inside (left before any await). */
+  leave: Leave | undefined;
   /** The job of the directory holding this one (its lock is held too), undefined for the top. */
   readonly parent: Emptying | undefined;
 }
@@ -56,27 +60,45 @@ function stamp(ctx: MountContext, job: Emptying): void {
 }
 
 /**
+ * Ends the synchronous run before an await: leaves its metadata change (a
+ * waiting sync may run now, and sees every removal so far complete) and
+ * makes the next removal stamp the directory again.
+ */
+function pause(job: Emptying): void {
+  const leave = job.leave;
+  job.leave = undefined;
+  job.stamped = false;
+  if (leave !== undefined) leave();
+}
+
+/**
  * unlink of the non-directory `victim` (entry `key` at `slot`) without an
  * await; false, having changed nothing, when that needs one.
  */
 function unlinkNow(ctx: MountContext, job: Emptying, key: string, slot: DirSlot, victim: Ext2Inode): boolean {
   // Idle locks cannot be taken by anyone before this returns: no need to make and take them.
   if (!victim.locksIdle) return false;
-  const leave = ctx.barrier.tryEnter();
-  if (leave === undefined) return false;
-  try {
-    // dropLinkNow's check first: a removed entry never waits for its link drop.
-    if (!canDropLinkNow(victim) || !removeDirSlotNow(ctx, job.dir, job.index, key, slot)) return false;
-    stamp(ctx, job);
-    if (!dropLinkNow(ctx, victim, job.now)) throw new FsError('EIO', `inode ${victim.ino}: its link drop was refused after its entry went`, { syscall: 'unlink' });
-    return true;
-  } finally {
-    leave();
-  }
+  // One metadata change for the whole synchronous run: nothing can run
+  // between two of its removals, so a sync sees each one whole either way.
+  job.leave ??= ctx.barrier.tryEnter();
+  if (job.leave === undefined) return false;
+  // dropLinkNow's check first: a removed entry never waits for its link drop.
+  if (!canDropLinkNow(victim) || !removeDirSlotNow(ctx, job.dir, job.index, key, slot)) return false;
+  stamp(ctx, job);
+  if (!dropLinkNow(ctx, victim, job.now)) throw new FsError('EIO', `inode ${victim.ino}: its link drop was refused after its entry went`, { syscall: 'unlink' });
+  return true;
 }
 
 /** Empties the locked directory of `job`; false when the policy stopped it. */
 async function emptyLocked(ctx: MountContext, job: Emptying, policy: ContentRemovalPolicy): Promise<boolean> {
+  try {
+    return await emptyEntries(ctx, job, policy);
+  } finally {
+    pause(job);
+  }
+}
+
+async function emptyEntries(ctx: MountContext, job: Emptying, policy: ContentRemovalPolicy): Promise<boolean> {
   const { dir } = job;
   const entries = entriesInDiskOrder(job.index);
   await ctx.inodes.prefetch(entries.map((entry) => entry[1].ino));
@@ -85,16 +107,15 @@ async function emptyLocked(ctx: MountContext, job: Emptying, policy: ContentRemo
     if (pathLength >= policy.maxPathLength) return false;
     let victim = ctx.inodes.getNow(slot.ino, `directory inode ${dir.ino}`);
     if (victim === undefined) {
+      pause(job);
       victim = await ctx.inodes.get(slot.ino, `directory inode ${dir.ino}`);
-      job.stamped = false;
     }
     if (victim.isDirectory) {
-      const removed = await removeSubdirectory(ctx, job, key, victim, pathLength, policy);
-      job.stamped = false;
-      if (!removed) return false;
+      pause(job);
+      if (!(await removeSubdirectory(ctx, job, key, victim, pathLength, policy))) return false;
     } else if (!unlinkNow(ctx, job, key, slot, victim)) {
+      pause(job);
       await unlinkVictim(ctx, dir, keyName(key), victim);
-      job.stamped = false;
     }
   }
   return true;
@@ -111,7 +132,7 @@ async function removeSubdirectory(ctx: MountContext, parent: Emptying, key: stri
   try {
     requireLiveDirectory(victim, 'rmdir');
     const index = await directoryIndex(ctx, victim);
-    const job: Emptying = { dir: victim, index, pathLength, now: parent.now, stamped: false, parent };
+    const job: Emptying = { dir: victim, index, pathLength, now: parent.now, stamped: false, leave: undefined, parent };
     if (!(await emptyLocked(ctx, job, policy))) return false;
     await rmdirVictim(ctx, parent.dir, keyName(key), victim);
     return true;
@@ -132,7 +153,7 @@ export async function removeContents(ctx: MountContext, dir: Ext2Inode, policy: 
   try {
     requireLiveDirectory(dir, 'rmdir');
     const index = await directoryIndex(ctx, dir);
-    return await emptyLocked(ctx, { dir, index, pathLength: policy.pathLength, now: ctx.now(), stamped: false, parent: undefined }, policy);
+    return await emptyLocked(ctx, { dir, index, pathLength: policy.pathLength, now: ctx.now(), stamped: false, leave: undefined, parent: undefined }, policy);
   } finally {
     release();
   }
