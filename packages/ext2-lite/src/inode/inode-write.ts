@@ -15,7 +15,7 @@ import type { NewInodeAttributes } from '@iomap/vfs';
 import { releaseClaimedBlocks, unreserveBlocks } from '../alloc/block-allocator.js';
 import { allocateInodeNumber, freeInodeNumber, makeInodeRoom, releaseInodeNumber } from '../alloc/inode-allocator.js';
 import { GOOD_OLD_INODE_SIZE } from '../format/superblock.js';
-import { DIND_BLOCK, IND_BLOCK, INODE_FLAGS, S_IF, S_IFMT, TIND_BLOCK, decodeInode, encodeDeviceNumber, encodeInode, isDirectory } from '../format/inode.js';
+import { DIND_BLOCK, IND_BLOCK, INODE_FLAGS, S_IF, S_IFMT, TIND_BLOCK, decodeInode, encodeDeviceNumber, encodeInodeOver, isDirectory } from '../format/inode.js';
 import { FAST_SYMLINK_AREA } from '../format/symlink.js';
 import type { MountContext } from '../mount/mount-context.js';
 import { splitRdev } from '../namespace/device-number.js';
@@ -293,8 +293,12 @@ export async function writeDirtyInodes(ctx: MountContext): Promise<number> {
   const isz = ctx.vol.geometry.inodeSize;
   for (const block of [...byBlock.keys()].sort((a, b) => a - b)) {
     const entries = byBlock.get(block) ?? [];
-    const encoded = entries.map(({ inode, offset }) => {
-      const bytes = encodeInode(inode.disk);
+    // One buffer for the block's inodes, each encoded into its own slot.
+    const shared = new Uint8Array(entries.length * isz);
+    const encoded = entries.map(({ inode, offset }, i) => {
+      const bytes = shared.subarray(i * isz, (i + 1) * isz);
+      bytes.set(inode.disk.raw.subarray(0, isz));
+      encodeInodeOver(inode.disk, bytes);
       // The encoding is the inode's new base at once: changes made while the
       // table block is fetched start from it (and re-mark the inode dirty).
       inode.disk.raw = bytes;
