@@ -219,8 +219,10 @@ async function removedContents<I>(context: VfsContext<I>, dir: I, attributes: In
   if (fs.removeContents === undefined || path.length >= PATH_MAX || !mayEmptyWhole(credentials, attributes)) return false;
   try {
     return await fs.removeContents(dir, { pathLength: path.length, maxPathLength: PATH_MAX, mayEmpty: (a) => mayEmptyWhole(credentials, a) });
-  } catch {
-    return false;
+  } catch (err) {
+    // A filesystem error is met again entry by entry, and worded with its path there.
+    if (err instanceof FsError) return false;
+    throw err;
   }
 }
 
