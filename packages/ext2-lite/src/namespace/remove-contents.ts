@@ -98,17 +98,19 @@ async function emptyLocked(ctx: MountContext, job: Emptying, policy: ContentRemo
   }
 }
 
+/** emptyLocked's walk: entries in disk order, inodes prefetched, each removed at once when it can be. */
 async function emptyEntries(ctx: MountContext, job: Emptying, policy: ContentRemovalPolicy): Promise<boolean> {
   const { dir } = job;
+  const from = `directory inode ${dir.ino}`;
   const entries = entriesInDiskOrder(job.index);
   await ctx.inodes.prefetch(entries.map((entry) => entry[1].ino));
   for (const [key, slot] of entries) {
     const pathLength = job.pathLength + 1 + key.length;
     if (pathLength >= policy.maxPathLength) return false;
-    let victim = ctx.inodes.getNow(slot.ino, `directory inode ${dir.ino}`);
+    let victim = ctx.inodes.getNow(slot.ino, from);
     if (victim === undefined) {
       pause(job);
-      victim = await ctx.inodes.get(slot.ino, `directory inode ${dir.ino}`);
+      victim = await ctx.inodes.get(slot.ino, from);
     }
     if (victim.isDirectory) {
       pause(job);
