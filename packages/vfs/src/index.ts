@@ -5,6 +5,7 @@ export type { Filesystem } from './filesystem.js';
 export type { SuperOperations, FsStatistics } from './superblock-operations.js';
 export type {
   InodeOperations,
+  ContentRemovalPolicy,
   DirEntry,
   NewInodeAttributes,
   AttributeChanges,

@@ -101,6 +101,29 @@ export interface XattrSetOptions {
 }
 
 /**
+ * What {@link InodeOperations.removeContents} may remove: the caller's
+ * permission checks, made once per directory instead of once per entry.
+ *
+ * @example
+ * ```ts
+ * const policy: ContentRemovalPolicy = { pathLength: 5, maxPathLength: 4096, mayEmpty: (a) => a.uid === 1000 };
+ * ```
+ */
+export interface ContentRemovalPolicy {
+  /** Bytes of the emptied directory's path (an entry's path is this + 1 + its name's length). */
+  readonly pathLength: number;
+  /** An entry whose path would be this many bytes or more is left (and the call answers false). */
+  readonly maxPathLength: number;
+  /**
+   * True when the caller may remove every entry of the directory with these
+   * attributes (list, search and change it; no sticky-bit refusal for any
+   * entry). Asked for the emptied directory's subdirectories before any of
+   * their entries go; a false answer stops the whole call.
+   */
+  mayEmpty(attributes: InodeAttributes): boolean;
+}
+
+/**
  * Operations on inodes and directory names. The read side is required; the
  * write side is optional, so a read-only filesystem leaves it out and the
  * adapter answers `EROFS` (or `EPERM`/`EOPNOTSUPP` for what a writable
@@ -155,6 +178,20 @@ export interface InodeOperations<I> {
   unlink?(dir: I, name: Uint8Array): Promise<void>;
   /** Removes the empty directory `name` from `dir` (`ENOTEMPTY` otherwise). */
   rmdir?(dir: I, name: Uint8Array): Promise<void>;
+  /**
+   * Removes every entry of directory `dir` (`rm -r`'s inner loop in one
+   * call): each non-directory as {@link unlink} would, each subdirectory
+   * emptied the same way (once `policy.mayEmpty` allows it) and then as
+   * {@link rmdir} would, in the directory's own order. Each removal is a
+   * complete change of its own, so a sync or crash part-way leaves a
+   * consistent filesystem with some entries gone. Answers true when `dir`
+   * is empty; false when it stopped at an entry the policy leaves to the
+   * caller (everything before it in order removed, nothing after), and the
+   * caller then removes the rest entry by entry, with its own checks and
+   * error messages. Errors (EIO, EUCLEAN) leave the same consistent state.
+   * Optional: without it, the caller removes entry by entry.
+   */
+  removeContents?(dir: I, policy: ContentRemovalPolicy): Promise<boolean>;
   /**
    * Moves an entry, replacing the target with POSIX rules and updating `..`
    * of a moved directory. The adapter has checked the types of both

@@ -15,6 +15,10 @@
 // The path-based steps remain for what a handle walk cannot answer the same
 // way: a directory the caller may not search (every lstat in it fails, so
 // Node unlinks and reports EACCES) and paths of PATH_MAX bytes or more.
+// A filesystem with removeContents empties a directory in one call when
+// the caller's permissions allow every entry of it by one check per
+// directory (mayEmptyWhole); anything else, or a filesystem that stops or
+// fails part-way, continues entry by entry as above, so the errors stay Node's.
 import { FsError } from '@iomap/core';
 import { DirentType, isDirectoryMode } from './file-mode.js';
 import type { DirEntry } from './inode-operations.js';
@@ -24,11 +28,12 @@ import { lookupChild, type FoundInode } from './name-creation.js';
 import { deletionRefusal, removeDirectory, unlinkPath } from './name-removal.js';
 import { CallErrors, nodeError } from './node-error.js';
 import { toPathArgument, type PathLike } from './path-argument.js';
-import { Access, mayAccess } from './permission.js';
+import { Access, mayAccess, type Credentials } from './permission.js';
 import { typedEntries } from './read-directory.js';
 import { SystemError } from './system-error.js';
 import type { VfsContext } from './vfs-context.js';
 import { checkBoolean, checkInteger, checkOptionsObject } from './write-arguments.js';
+import { isOwnerOrPrivileged, ModeBits } from './write-permission.js';
 
 /**
  * Options of rm.
@@ -188,6 +193,39 @@ async function unlinkAt<I>(context: VfsContext<I>, dir: DirectoryHandle<I>, name
   }
 }
 
+/**
+ * The ContentRemovalPolicy check: `attributes` are a directory's whose
+ * every entry the per-entry path would remove without a refusal — listable
+ * (scandir), searchable (each lstat), changeable (each unlink and rmdir),
+ * and in a sticky directory owned by the caller (or root), so no entry's
+ * owner matters.
+ */
+function mayEmptyWhole(credentials: Credentials, attributes: InodeAttributes): boolean {
+  if (!isDirectoryMode(attributes.mode)) return false;
+  if (!mayAccess(attributes, credentials, Access.Read | Access.Write | Access.Execute)) return false;
+  return (attributes.mode & ModeBits.Sticky) === 0 || isOwnerOrPrivileged(attributes, credentials);
+}
+
+/**
+ * Empties directory `dir` (at `path`) with the filesystem's removeContents
+ * when it has one and the caller's permissions allow every entry by the
+ * per-directory check; true when `dir` is now empty. False (also when the
+ * filesystem stopped or failed part-way, with every removal so far
+ * complete): the caller lists what is left and removes it entry by entry,
+ * which meets any refusal or error again and reports it as Node does.
+ */
+async function removedContents<I>(context: VfsContext<I>, dir: I, attributes: InodeAttributes, path: Uint8Array): Promise<boolean> {
+  const { fs, credentials } = context;
+  if (fs.removeContents === undefined || path.length >= PATH_MAX || !mayEmptyWhole(credentials, attributes)) return false;
+  try {
+    return await fs.removeContents(dir, { pathLength: path.length, maxPathLength: PATH_MAX, mayEmpty: (a) => mayEmptyWhole(credentials, a) });
+  } catch (err) {
+    // A filesystem error is met again entry by entry, and worded with its path there.
+    if (err instanceof FsError) return false;
+    throw err;
+  }
+}
+
 /** What rmdirAt did: removed the directory, or (listing first) found it not empty and left it. */
 type RmdirOutcome<I> = { removed: true } | { removed: false; victim: FoundInode<I>; entries: DirEntry[] };
 
@@ -211,7 +249,7 @@ async function rmdirAt<I>(context: VfsContext<I>, dir: DirectoryHandle<I>, name:
   if (victim === undefined) throw callErrors('rmdir', path).fail('ENOENT');
   const refusal = deletionRefusal(context, dir.attributes, victim.attributes, true);
   if (refusal !== undefined) throw callErrors('rmdir', path).fail(refusal);
-  if (listFirst && mayAccess(victim.attributes, context.credentials, Access.Read)) {
+  if (listFirst && mayAccess(victim.attributes, context.credentials, Access.Read) && !(await removedContents(context, victim.inode, victim.attributes, path))) {
     const entries = await entriesOf(context, victim.inode);
     if (entries.length > 0) return { removed: false, victim, entries };
   }

@@ -158,6 +158,30 @@ export async function removeDirEntry(ctx: MountContext, dir: Ext2Inode, name: Ui
 }
 
 /**
+ * removeDirEntry of the entry `key` at `slot` of `dir`, whose index is
+ * `index`, without an await: true when done (block cached and editable at
+ * once, index current); false, having changed nothing, otherwise (the
+ * caller then uses removeDirEntry). Throws EUCLEAN, having changed nothing,
+ * when the block does not hold a valid entry at the slot.
+ * Precondition: caller holds dir.lock exclusive.
+ */
+export function removeDirSlotNow(ctx: MountContext, dir: Ext2Inode, index: DirIndex, key: string, slot: DirSlot): boolean {
+  if (dir.names !== index.names || index.names.get(key) !== slot) return false;
+  const bs = ctx.vol.geometry.blockSize;
+  let now: CachedEdit<number>;
+  try {
+    now = editCachedBlockNow(dataMapping(ctx, dir), slot.block * bs, bs, (block) => removeEntryInPlace(block, slot.offset, { dirIno: dir.ino, blockIndex: slot.block }));
+  } catch (err) {
+    dir.names = undefined;
+    throw err;
+  }
+  if (!now.done) return false;
+  index.slack[slot.block] = Math.max(index.slack[slot.block] ?? 0, now.value);
+  index.names.delete(key);
+  return true;
+}
+
+/**
  * Re-points the existing entry `name` of `dir` at `target` in place
  * (ext2_set_link): rename over an existing name, exchange, and '..' of a
  * moved directory. ENOENT when absent.

@@ -43,6 +43,13 @@ export function nameKey(name: Uint8Array): string {
   return key;
 }
 
+/** The name bytes of a key made by nameKey. */
+export function keyName(key: string): Uint8Array {
+  const name = new Uint8Array(key.length);
+  for (let i = 0; i < key.length; i++) name[i] = key.charCodeAt(i);
+  return name;
+}
+
 /** The key of '.' and of '..'. */
 export const DOT_KEY = '.';
 export const DOTDOT_KEY = '..';

@@ -254,6 +254,17 @@ function validateInode(inode: Inode, opts: InodeDecodeOptions, sizeHigh: number)
  */
 export function encodeInode(inode: Inode): Uint8Array {
   const out = inode.raw.slice();
+  encodeInodeOver(inode, out);
+  return out;
+}
+
+/**
+ * encodeInode into `out`, which holds a copy of `inode.raw` (a slot of a
+ * buffer shared by several inodes: one allocation per inode-table block
+ * written instead of one per inode). Throws before it writes when a value
+ * does not fit; `out` may then be partly written.
+ */
+export function encodeInodeOver(inode: Inode, out: Uint8Array): void {
   const regular = isRegular(inode.mode);
   checkSplit(inode.uid, 'uid', 2 ** 32);
   checkSplit(inode.gid, 'gid', 2 ** 32);
@@ -297,7 +308,6 @@ export function encodeInode(inode: Inode): Uint8Array {
   put16(view, F.checksumLo, inode.checksumLo);
   put16(view, F.reserved, inode.reserved);
   if (inode.inodeSize > GOOD_OLD_INODE_SIZE) writeExtraFields(inode, view);
-  return out;
 }
 
 /** Stores a u16 field: in range at once, else through putField's checks; undefined is not written. */

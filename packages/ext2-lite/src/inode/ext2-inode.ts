@@ -76,6 +76,22 @@ export class Ext2Inode {
     return (this.delallocState ??= new DelallocState());
   }
 
+  /**
+   * Neither lock is held or waited for (without creating them): a change
+   * made synchronously from here on cannot meet a holder of either (a tree
+   * delete frees thousands of inodes nobody else ever locked).
+   */
+  get locksIdle(): boolean {
+    const rw = this.rwsem;
+    const map = this.mapMutex;
+    return (rw === undefined || (!rw.heldExclusive && rw.sharedHolders === 0 && !rw.contended)) && (map === undefined || !map.locked);
+  }
+
+  /** Whether the mapping lock is held (without creating it). */
+  get mapLockHeld(): boolean {
+    return this.mapMutex !== undefined && this.mapMutex.locked;
+  }
+
   /** Nothing reserved, in flight or held for delayed allocation (without creating the state). */
   get delallocIdle(): boolean {
     const state = this.delallocState;

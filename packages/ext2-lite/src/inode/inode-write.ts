@@ -15,7 +15,7 @@ import type { NewInodeAttributes } from '@iomap/vfs';
 import { releaseClaimedBlocks, unreserveBlocks } from '../alloc/block-allocator.js';
 import { allocateInodeNumber, freeInodeNumber, makeInodeRoom, releaseInodeNumber } from '../alloc/inode-allocator.js';
 import { GOOD_OLD_INODE_SIZE } from '../format/superblock.js';
-import { DIND_BLOCK, IND_BLOCK, INODE_FLAGS, S_IF, S_IFMT, TIND_BLOCK, decodeInode, encodeDeviceNumber, encodeInode, isDirectory } from '../format/inode.js';
+import { DIND_BLOCK, IND_BLOCK, INODE_FLAGS, S_IF, S_IFMT, TIND_BLOCK, decodeInode, encodeDeviceNumber, encodeInodeOver, isDirectory } from '../format/inode.js';
 import { FAST_SYMLINK_AREA } from '../format/symlink.js';
 import type { MountContext } from '../mount/mount-context.js';
 import { splitRdev } from '../namespace/device-number.js';
@@ -149,8 +149,8 @@ export function hasBlockMap(inode: Ext2Inode): boolean {
 }
 
 /** A dtime that can never be read as an orphan-list pointer (EXT2.md 3.8): a real time, above s_inodes_count. */
-function deletionTime(ctx: MountContext): number {
-  const seconds = Number(ctx.now() / 1_000_000_000n);
+function deletionTime(ctx: MountContext, now: bigint): number {
+  const seconds = Number(now / 1_000_000_000n);
   return Math.min(0xffffffff, Math.max(seconds, ctx.vol.geometry.inodesCount + 1));
 }
 
@@ -176,33 +176,69 @@ export async function evictInode(ctx: MountContext, inode: Ext2Inode): Promise<v
 }
 
 /**
- * freeEverything for the common case that needs no I/O and no wait: no
- * page cache, no delayed allocation, no xattr block, no indirect block, the
- * mapping lock free. Returns false, having changed nothing, otherwise.
+ * Whether freeing `inode` needs no I/O and no wait: no page cache, no
+ * delayed allocation, no xattr block, no indirect block, the mapping lock free.
  */
-function freeEverythingNow(ctx: MountContext, inode: Ext2Inode): boolean {
-  if (inode.mapping !== undefined || inode.disk.fileAcl !== 0 || !inode.delallocIdle) return false;
-  const blockMap = hasBlockMap(inode);
+function freesWithoutWait(inode: Ext2Inode): boolean {
+  if (inode.mapping !== undefined || inode.disk.fileAcl !== 0 || !inode.delallocIdle || inode.mapLockHeld) return false;
+  if (!hasBlockMap(inode)) return true;
   const block = inode.disk.block;
-  if (blockMap && ((block[IND_BLOCK] ?? 0) !== 0 || (block[DIND_BLOCK] ?? 0) !== 0 || (block[TIND_BLOCK] ?? 0) !== 0)) return false;
-  const release = inode.mapLock.tryLock();
-  if (release === undefined) return false;
-  try {
-    if (blockMap) {
-      if (!freeDirectOnlyBlocks(ctx, inode)) throw new FsError('EIO', `inode ${inode.ino}: block map changed under its mapping lock`, { syscall: 'unlink' });
-      inode.disk.size = 0;
-    }
-  } finally {
-    release();
+  return (block[IND_BLOCK] ?? 0) === 0 && (block[DIND_BLOCK] ?? 0) === 0 && (block[TIND_BLOCK] ?? 0) === 0;
+}
+
+/**
+ * freeEverything when freesWithoutWait: nothing can run in between, so the
+ * mapping lock (free) is not taken. Precondition: inside a metadata change.
+ */
+function freeNow(ctx: MountContext, inode: Ext2Inode, now: bigint): void {
+  if (hasBlockMap(inode)) {
+    if (!freeDirectOnlyBlocks(ctx, inode)) throw new FsError('EIO', `inode ${inode.ino}: block map changed under its mapping lock`, { syscall: 'unlink' });
+    inode.disk.size = 0;
   }
-  markEvicted(ctx, inode);
+  markEvicted(ctx, inode, now);
+}
+
+/** freeEverything without an await when freesWithoutWait; false, having changed nothing, otherwise. */
+function freeEverythingNow(ctx: MountContext, inode: Ext2Inode): boolean {
+  if (!freesWithoutWait(inode)) return false;
+  freeNow(ctx, inode, ctx.now());
+  return true;
+}
+
+/** Whether dropLinkNow would drop a link of `inode` (checked before the entry that held it is removed). */
+export function canDropLinkNow(inode: Ext2Inode): boolean {
+  const links = inode.disk.linksCount;
+  if (links === 0) return false;
+  return links > 1 || inode.openers > 0 || inode.evicted || freesWithoutWait(inode);
+}
+
+/**
+ * dropLink without an await (a tree delete's per-file step), with the
+ * change time `now`: false, having changed nothing, when the inode would be
+ * freed and that needs a wait (see freesWithoutWait), or has no link left
+ * (dropLink words that EIO). Precondition: inside a metadata change; caller
+ * holds inode.lock or it is idle (Ext2Inode.locksIdle) and the caller does
+ * not await before this returns.
+ */
+export function dropLinkNow(ctx: MountContext, inode: Ext2Inode, now: bigint): boolean {
+  throwIfReadOnly(ctx, 'unlink');
+  if (!canDropLinkNow(inode)) return false;
+  const links = inode.disk.linksCount;
+  const frees = links === 1 && inode.openers === 0 && !inode.evicted;
+  inode.disk.linksCount = links - 1;
+  setInodeTimes(inode.disk, now, ['ctime']);
+  markInodeDirty(ctx, inode);
+  if (frees) {
+    inode.evicted = true;
+    freeNow(ctx, inode, now);
+  }
   return true;
 }
 
 /** The last step of freeing an inode: links 0, dtime, written at the next sync, number freed after it. */
-function markEvicted(ctx: MountContext, inode: Ext2Inode): void {
+function markEvicted(ctx: MountContext, inode: Ext2Inode, now: bigint = ctx.now()): void {
   inode.disk.linksCount = 0;
-  inode.disk.dtime = deletionTime(ctx);
+  inode.disk.dtime = deletionTime(ctx, now);
   markInodeDirty(ctx, inode);
   freeInodeNumber(ctx, inode.ino, inode.isDirectory);
 }
@@ -257,8 +293,12 @@ export async function writeDirtyInodes(ctx: MountContext): Promise<number> {
   const isz = ctx.vol.geometry.inodeSize;
   for (const block of [...byBlock.keys()].sort((a, b) => a - b)) {
     const entries = byBlock.get(block) ?? [];
-    const encoded = entries.map(({ inode, offset }) => {
-      const bytes = encodeInode(inode.disk);
+    // One buffer for the block's inodes, each encoded into its own slot.
+    const shared = new Uint8Array(entries.length * isz);
+    const encoded = entries.map(({ inode, offset }, i) => {
+      const bytes = shared.subarray(i * isz, (i + 1) * isz);
+      bytes.set(inode.disk.raw.subarray(0, isz));
+      encodeInodeOver(inode.disk, bytes);
       // The encoding is the inode's new base at once: changes made while the
       // table block is fetched start from it (and re-mark the inode dirty).
       inode.disk.raw = bytes;

@@ -11,6 +11,7 @@ import {
   createFsPromises,
   resolvePath,
   type AttributeChanges,
+  type ContentRemovalPolicy,
   type DirEntry,
   type Filesystem,
   type WritableFsPromises,
@@ -38,6 +39,7 @@ import type { MountContext } from './mount-context.js';
 import { createFile, makeDirectory, makeSpecialNode, makeSymlink } from '../namespace/create.js';
 import { linkEntry } from '../namespace/link.js';
 import { removeDirectory, unlinkEntry } from '../namespace/remove.js';
+import { removeContents } from '../namespace/remove-contents.js';
 import { renameEntry } from '../namespace/rename.js';
 import { setAttributes } from '../namespace/setattr.js';
 import { getXattrLocked, listXattrsLocked } from '../xattr/xattr-get.js';
@@ -315,6 +317,11 @@ export class Ext2Filesystem implements Filesystem<Ext2Inode> {
 
   async rmdir(dir: Ext2Inode, name: Uint8Array): Promise<void> {
     return removeDirectory(this.writable('rmdir'), dir, name);
+  }
+
+  /** rm -r's inner loop in one call (namespace/remove-contents.ts). */
+  async removeContents(dir: Ext2Inode, policy: ContentRemovalPolicy): Promise<boolean> {
+    return removeContents(this.writable('rmdir'), dir, policy);
   }
 
   async rename(oldDir: Ext2Inode, oldName: Uint8Array, newDir: Ext2Inode, newName: Uint8Array, options?: RenameOptions): Promise<void> {

@@ -75,11 +75,7 @@ export function firstMetadataBlockIn(vol: Volume, first: number, count: number):
   const g = vol.geometry;
   const end = first + count;
   let found = -1;
-  const consider = (lo: number, hi: number): void => {
-    // [lo, hi) is metadata; keep the lowest block of it inside [first, end).
-    const at = Math.max(lo, first);
-    if (at < Math.min(hi, end) && (found === -1 || at < found)) found = at;
-  };
+  // Straight-line (no closures): called for every run a delete frees.
   for (let group = Math.floor((first - g.firstDataBlock) / g.blocksPerGroup); ; group++) {
     const groupStart = groupFirstBlock(g, group);
     if (groupStart >= end) break;
@@ -88,18 +84,23 @@ export function firstMetadataBlockIn(vol: Volume, first: number, count: number):
     // isMetadataBlock compares a block only with its own group's metadata.
     const lo = Math.max(first, groupStart);
     const hi = Math.min(end, groupStart + g.blocksPerGroup);
-    const inGroup = (a: number, b: number): void => consider(Math.max(a, lo), Math.min(b, hi));
-    inGroup(gd.blockBitmap, gd.blockBitmap + 1);
-    inGroup(gd.inodeBitmap, gd.inodeBitmap + 1);
-    inGroup(gd.inodeTable, gd.inodeTable + g.inodeTableBlocks);
+    found = lowestIn(found, gd.blockBitmap, gd.blockBitmap + 1, lo, hi);
+    found = lowestIn(found, gd.inodeBitmap, gd.inodeBitmap + 1, lo, hi);
+    found = lowestIn(found, gd.inodeTable, gd.inodeTable + g.inodeTableBlocks, lo, hi);
     if (hasSuperblockBackup(vol.sb, group)) {
       const metaBg = (g.featureIncompat & INCOMPAT.meta_bg) !== 0;
       const tableBlocks = metaBg ? Math.min(g.descriptorBlocks, g.firstMetaBg) : g.descriptorBlocks;
-      inGroup(groupStart, groupStart + 1 + tableBlocks + g.reservedGdtBlocks);
+      found = lowestIn(found, groupStart, groupStart + 1 + tableBlocks + g.reservedGdtBlocks, lo, hi);
     }
   }
-  for (const b of vol.metaBgDescriptorBlocks) consider(b, b + 1);
+  for (const b of vol.metaBgDescriptorBlocks) found = lowestIn(found, b, b + 1, first, end);
   return found;
+}
+
+/** The lower of `found` (-1: none yet) and the first block of metadata [a, b) inside [lo, hi). */
+function lowestIn(found: number, a: number, b: number, lo: number, hi: number): number {
+  const at = Math.max(a, lo);
+  return at < Math.min(b, hi) && (found === -1 || at < found) ? at : found;
 }
 
 /** Where a block number was found, for messages. */
@@ -108,6 +109,12 @@ export interface BlockSite {
   readonly structure: string;
   /** e.g. `i_block[13]` or `indirect block 785 slot 4` */
   readonly location: string;
+}
+
+/** Whether block `b` (not 0) is one a file may own: checkFileBlock's test, without its error. */
+export function isFileBlock(vol: Volume, b: number): boolean {
+  const g = vol.geometry;
+  return b >= g.firstDataBlock && b < g.blocksCount && !isMetadataBlock(vol, b);
 }
 
 /**

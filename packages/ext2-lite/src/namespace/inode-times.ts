@@ -17,21 +17,45 @@ export type TimeField = 'atime' | 'mtime' | 'ctime';
 
 const EXTRA_OF = { atime: 'atimeExtra', mtime: 'mtimeExtra', ctime: 'ctimeExtra' } as const;
 
-/** Stores `ns` (nanoseconds since the epoch) into i_<field> (and its _extra word when the inode has one). */
-export function setInodeTime(disk: MutableInode, field: TimeField, ns: bigint): void {
+/** One instant as both inode encodings: i_<x>time alone, and i_<x>time with its _extra word. */
+interface EncodedTime {
+  ns: bigint;
+  /** i_<x>time of an inode without the _extra word (clamped to s32). */
+  plain: number;
+  /** i_<x>time and i_<x>time_extra of an inode with it. */
+  seconds: number;
+  extra: number;
+}
+
+/**
+ * The last instant encoded: a tree delete stamps thousands of inodes with
+ * one change time, and each encoding splits a bigint (allocations).
+ */
+let lastEncoded: EncodedTime | undefined = undefined;
+
+function encodedTime(ns: bigint): EncodedTime {
+  if (lastEncoded !== undefined && lastEncoded.ns === ns) return lastEncoded;
   const { seconds: s, nanoseconds } = splitTimeNs(ns);
-  const extraKey = EXTRA_OF[field];
-  if (disk[extraKey] === undefined) {
-    disk[field] = Number(s < BigInt(S32_MIN) ? BigInt(S32_MIN) : s > BigInt(S32_MAX) ? BigInt(S32_MAX) : s);
-    return;
-  }
+  const plain = Number(s < BigInt(S32_MIN) ? BigInt(S32_MIN) : s > BigInt(S32_MAX) ? BigInt(S32_MAX) : s);
   let seconds = Number(s);
   let nano = Number(nanoseconds);
   if (s < BigInt(S32_MIN)) [seconds, nano] = [S32_MIN, 0];
   else if (s > BigInt(EXTRA_MAX)) [seconds, nano] = [EXTRA_MAX, 999_999_999];
   const encoded = encodeInodeTime({ seconds, nanoseconds: nano });
-  disk[field] = encoded.seconds;
-  disk[extraKey] = encoded.extra;
+  lastEncoded = { ns, plain, seconds: encoded.seconds, extra: encoded.extra };
+  return lastEncoded;
+}
+
+/** Stores `ns` (nanoseconds since the epoch) into i_<field> (and its _extra word when the inode has one). */
+export function setInodeTime(disk: MutableInode, field: TimeField, ns: bigint): void {
+  const time = encodedTime(ns);
+  const extraKey = EXTRA_OF[field];
+  if (disk[extraKey] === undefined) {
+    disk[field] = time.plain;
+    return;
+  }
+  disk[field] = time.seconds;
+  disk[extraKey] = time.extra;
 }
 
 /** Sets each named time to `ns`. */

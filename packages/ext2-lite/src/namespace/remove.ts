@@ -51,6 +51,28 @@ function entryInodeNow(ctx: MountContext, dir: Ext2Inode, name: Uint8Array): Ext
   return slot === undefined ? undefined : ctx.inodes.peek(slot.ino);
 }
 
+/**
+ * unlink's change once the entry `name` of `dir` and its non-directory
+ * `victim` are known: the victim locked, then one metadata change (a sync
+ * never writes the removed entry without the dropped link count).
+ * Precondition: caller holds dir.lock exclusive.
+ */
+export async function unlinkVictim(ctx: MountContext, dir: Ext2Inode, name: Uint8Array, victim: Ext2Inode): Promise<void> {
+  const releaseVictim = victim.lock.tryAcquireExclusive() ?? (await lockInOrder([victim]));
+  try {
+    const leave = ctx.barrier.tryEnter() ?? (await ctx.barrier.enter());
+    try {
+      await removeDirEntry(ctx, dir, name);
+      directoryChanged(ctx, dir, ctx.now());
+      await dropRemovedEntryLinks(ctx, victim);
+    } finally {
+      leave();
+    }
+  } finally {
+    releaseVictim();
+  }
+}
+
 /** unlink(2): removes the non-directory entry `name` of `dir`. */
 export async function unlinkEntry(ctx: MountContext, dir: Ext2Inode, name: Uint8Array): Promise<void> {
   // Uncontended locks and barrier are taken without a wait (a tree delete
@@ -60,23 +82,25 @@ export async function unlinkEntry(ctx: MountContext, dir: Ext2Inode, name: Uint8
     requireLiveDirectory(dir, 'unlink');
     const victim = entryInodeNow(ctx, dir, name) ?? (await entryInode(ctx, dir, name, 'unlink'));
     if (victim.isDirectory) throw new FsError('EISDIR', 'unlink of a directory: use rmdir', { syscall: 'unlink' });
-    const releaseVictim = victim.lock.tryAcquireExclusive() ?? (await lockInOrder([victim]));
-    try {
-      // One metadata change: a sync never writes the removed entry without the dropped link count.
-      const leave = ctx.barrier.tryEnter() ?? (await ctx.barrier.enter());
-      try {
-        await removeDirEntry(ctx, dir, name);
-        directoryChanged(ctx, dir, ctx.now());
-        await dropRemovedEntryLinks(ctx, victim);
-      } finally {
-        leave();
-      }
-    } finally {
-      releaseVictim();
-    }
+    await unlinkVictim(ctx, dir, name, victim);
   } finally {
     releaseDir();
   }
+}
+
+/**
+ * rmdir's change once the entry `name` of `dir` and its directory `victim`
+ * are known and the victim is locked: ENOTEMPTY unless it is empty, then
+ * one metadata change. Precondition: caller holds dir.lock and victim.lock exclusive.
+ */
+export async function rmdirVictim(ctx: MountContext, dir: Ext2Inode, name: Uint8Array, victim: Ext2Inode): Promise<void> {
+  if (!(await isDirectoryEmpty(ctx, victim))) throw new FsError('ENOTEMPTY', `directory inode ${victim.ino} is not empty`, { syscall: 'rmdir' });
+  await ctx.barrier.change(async () => {
+    await removeDirEntry(ctx, dir, name);
+    dir.disk.linksCount = Math.max(2, dir.disk.linksCount - 1);
+    directoryChanged(ctx, dir, ctx.now());
+    await dropRemovedEntryLinks(ctx, victim);
+  });
 }
 
 /** rmdir(2): removes the empty directory `name` of `dir` (ENOTEMPTY otherwise). */
@@ -89,13 +113,7 @@ export async function removeDirectory(ctx: MountContext, dir: Ext2Inode, name: U
     requireNotLostAndFound(dir, name, victim, 'rmdir');
     const releaseVictim = await lockInOrder([victim]);
     try {
-      if (!(await isDirectoryEmpty(ctx, victim))) throw new FsError('ENOTEMPTY', `directory inode ${victim.ino} is not empty`, { syscall: 'rmdir' });
-      await ctx.barrier.change(async () => {
-        await removeDirEntry(ctx, dir, name);
-        dir.disk.linksCount = Math.max(2, dir.disk.linksCount - 1);
-        directoryChanged(ctx, dir, ctx.now());
-        await dropRemovedEntryLinks(ctx, victim);
-      });
+      await rmdirVictim(ctx, dir, name, victim);
     } finally {
       releaseVictim();
     }

@@ -25,6 +25,7 @@ import {
   encodeName,
   isDotOrDotDot,
   type AttributeChanges,
+  type ContentRemovalPolicy,
   type DirEntry,
   type Filesystem,
   type FsStatistics,
@@ -95,6 +96,8 @@ export interface MemoryFsOptions {
   maxFileSize?: number;
   /** Most links to one inode (EMLINK past it). Default 65000 (ext4's). */
   maxLinks?: number;
+  /** Offer removeContents (rm -r's inner loop in one call). Default true; false leaves rm -r entry by entry. */
+  removeContents?: boolean;
 }
 
 type NodeKind = 'char' | 'block' | 'fifo' | 'socket';
@@ -102,7 +105,7 @@ type NodeKind = 'char' | 'block' | 'fifo' | 'socket';
 /** The optional operations `writable: false` hides. */
 const WRITE_OPERATIONS = [
   'create', 'mkdir', 'mknod', 'symlink', 'link', 'unlink', 'rmdir', 'rename', 'setattr',
-  'setxattr', 'removexattr', 'write', 'fsync', 'truncate', 'open', 'release',
+  'setxattr', 'removexattr', 'write', 'fsync', 'truncate', 'open', 'release', 'removeContents',
 ] as const;
 
 const XATTR_NAMESPACES = ['user.', 'trusted.', 'security.', 'system.'];
@@ -163,6 +166,7 @@ export class MemoryFs implements Filesystem<MemoryInode> {
     this.maxLinks = options.maxLinks ?? 65_000;
     this.root = this.newInode(S_IFDIR | 0o755, {});
     this.root.nlink = 2;
+    if (options.removeContents === false) Object.defineProperty(this, 'removeContents', { value: undefined, writable: true, configurable: true });
     if (options.writable === false) {
       for (const op of WRITE_OPERATIONS) Object.defineProperty(this, op, { value: undefined, writable: true, configurable: true });
     }
@@ -245,6 +249,10 @@ export class MemoryFs implements Filesystem<MemoryInode> {
   }
 
   async getattr(inode: MemoryInode): Promise<InodeAttributes> {
+    return this.attributesNow(inode);
+  }
+
+  private attributesNow(inode: MemoryInode): InodeAttributes {
     const type = inode.mode & S_IFMT;
     const size = type === S_IFREG ? inode.data.length : type === S_IFLNK ? inode.target.length : type === S_IFDIR ? 4096 : 0;
     return {
@@ -367,6 +375,28 @@ export class MemoryFs implements Filesystem<MemoryInode> {
     if (inode === undefined) throw fail('ENOENT', 'name is gone');
     if (inode.isDirectory) throw fail('EISDIR', 'unlink of a directory');
     this.removeEntry(dir, name, this.now());
+  }
+
+  /**
+   * removeContents: every entry of `dir` in readdir order, subdirectories
+   * emptied first once `policy.mayEmpty` allows; stops (false) at an entry
+   * the policy leaves to the caller. Runs without an await, like the rest.
+   */
+  async removeContents(dir: MemoryInode, policy: ContentRemovalPolicy): Promise<boolean> {
+    return this.emptyNow(dir, policy.pathLength, policy);
+  }
+
+  private emptyNow(dir: MemoryInode, pathLength: number, policy: ContentRemovalPolicy): boolean {
+    if (!dir.isDirectory) throw fail('ENOTDIR', 'not a directory');
+    for (const { name, inode } of [...dir.entries.values()]) {
+      const entryPath = pathLength + 1 + name.length;
+      if (entryPath >= policy.maxPathLength) return false;
+      if (inode.isDirectory) {
+        if (!policy.mayEmpty(this.attributesNow(inode)) || !this.emptyNow(inode, entryPath, policy)) return false;
+      }
+      this.removeEntry(dir, name, this.now());
+    }
+    return true;
   }
 
   async rmdir(dir: MemoryInode, name: Uint8Array): Promise<void> {
