@@ -22,12 +22,12 @@ export async function loadExt2Lite(script: string): Promise<Ext2LiteApi> {
   return (await import(entry.href)) as Ext2LiteApi;
 }
 
-/** A positive integer setting from the environment (BENCH_ROUNDS, ...), or `fallback` when unset. */
-export function envInt(name: string, fallback: number): number {
+/** An integer setting of at least `min` from the environment (BENCH_ROUNDS, ...), or `fallback` when unset. */
+export function envInt(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new FsError('EINVAL', `${name} must be a positive integer, got ${raw}`);
+  if (!Number.isSafeInteger(value) || value < min) throw new FsError('EINVAL', `${name} must be an integer of at least ${min}, got ${raw}`);
   return value;
 }
 

@@ -40,7 +40,7 @@ const rounds = envInt('BENCH_ROUNDS', 5);
  * thousand 1 MiB writes more (TurboFan compiles in background threads, which
  * count in the CPU figures), so a larger value shows the steady state.
  */
-const warmups = envInt('BENCH_WARMUP', 1);
+const warmups = envInt('BENCH_WARMUP', 1, 0);
 const CACHE_BYTES = envInt('BENCH_CACHE_MIB', 64) * MiB;
 /** BENCH_FLUSH_BEHIND_KIB: the mount's flushBehindBytes in KiB ('0' turns background flushes off); unset = the default. */
 const FLUSH_BEHIND = process.env['BENCH_FLUSH_BEHIND_KIB'] === undefined ? {} : { flushBehindBytes: Number(process.env['BENCH_FLUSH_BEHIND_KIB']) * 1024 };
