@@ -171,21 +171,32 @@ function callErrors(syscall: string, path: Uint8Array): CallErrors {
   return new CallErrors(syscall, displayOf(path));
 }
 
-/** unlinkPath's checks after its walk, for entry `name` of `dir`. */
-async function unlinkAt<I>(context: VfsContext<I>, dir: DirectoryHandle<I>, name: Uint8Array, path: Uint8Array): Promise<void> {
+/**
+ * The checks unlink and rmdir make after their walk, for entry `name` of
+ * `dir`: the call exists, the filesystem is writable, the entry exists and
+ * the caller may delete it. Returns the entry; throws the call's error.
+ */
+async function deletableEntry<I>(context: VfsContext<I>, syscall: 'unlink' | 'rmdir', dir: DirectoryHandle<I>, name: Uint8Array, path: Uint8Array): Promise<FoundInode<I>> {
   const { fs } = context;
-  const unlink = fs.unlink;
-  if (unlink === undefined) throw callErrors('unlink', path).fail('EPERM');
-  if (fs.readOnly) throw callErrors('unlink', path).fail('EROFS');
+  if (fs[syscall] === undefined) throw callErrors(syscall, path).fail('EPERM');
+  if (fs.readOnly) throw callErrors(syscall, path).fail('EROFS');
   let victim: FoundInode<I> | undefined;
   try {
     victim = await lookupChild(fs, dir.inode, name);
   } catch (err) {
-    throw callErrors('unlink', path).reword(err);
+    throw callErrors(syscall, path).reword(err);
   }
-  if (victim === undefined) throw callErrors('unlink', path).fail('ENOENT');
-  const refusal = deletionRefusal(context, dir.attributes, victim.attributes, false);
-  if (refusal !== undefined) throw callErrors('unlink', path).fail(refusal);
+  if (victim === undefined) throw callErrors(syscall, path).fail('ENOENT');
+  const refusal = deletionRefusal(context, dir.attributes, victim.attributes, syscall === 'rmdir');
+  if (refusal !== undefined) throw callErrors(syscall, path).fail(refusal);
+  return victim;
+}
+
+/** unlinkPath's checks after its walk, for entry `name` of `dir`. */
+async function unlinkAt<I>(context: VfsContext<I>, dir: DirectoryHandle<I>, name: Uint8Array, path: Uint8Array): Promise<void> {
+  const { fs } = context;
+  await deletableEntry(context, 'unlink', dir, name, path);
+  const unlink = fs.unlink as NonNullable<typeof fs.unlink>;
   try {
     await unlink.call(fs, dir.inode, name);
   } catch (err) {
@@ -237,18 +248,8 @@ type RmdirOutcome<I> = { removed: true } | { removed: false; victim: FoundInode<
  */
 async function rmdirAt<I>(context: VfsContext<I>, dir: DirectoryHandle<I>, name: Uint8Array, path: Uint8Array, listFirst: boolean): Promise<RmdirOutcome<I>> {
   const { fs } = context;
-  const rmdir = fs.rmdir;
-  if (rmdir === undefined) throw callErrors('rmdir', path).fail('EPERM');
-  if (fs.readOnly) throw callErrors('rmdir', path).fail('EROFS');
-  let victim: FoundInode<I> | undefined;
-  try {
-    victim = await lookupChild(fs, dir.inode, name);
-  } catch (err) {
-    throw callErrors('rmdir', path).reword(err);
-  }
-  if (victim === undefined) throw callErrors('rmdir', path).fail('ENOENT');
-  const refusal = deletionRefusal(context, dir.attributes, victim.attributes, true);
-  if (refusal !== undefined) throw callErrors('rmdir', path).fail(refusal);
+  const victim = await deletableEntry(context, 'rmdir', dir, name, path);
+  const rmdir = fs.rmdir as NonNullable<typeof fs.rmdir>;
   if (listFirst && mayAccess(victim.attributes, context.credentials, Access.Read) && !(await removedContents(context, victim.inode, victim.attributes, path))) {
     const entries = await entriesOf(context, victim.inode);
     if (entries.length > 0) return { removed: false, victim, entries };
