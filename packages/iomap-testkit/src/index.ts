@@ -41,3 +41,4 @@ export type {
 export { extentMapFsTarget } from './extent-map-fs-target.js';
 export type { ExtentMapFsTargetOptions } from './extent-map-fs-target.js';
 export { patternBytes, sameBytes } from './pattern-bytes.js';
+export { PassThroughDevice } from './pass-through-device.js';

@@ -2,8 +2,8 @@
 // are caught, and a filesystem whose fsync never reaches stable storage (a
 // device that drops flushes) is caught losing fsync'd data.
 import { describe, expect, it } from 'vitest';
-import { MemoryBlockDevice, type BlockDevice } from '@iomap/core';
-import { CrashDevice } from '@iomap/testkit';
+import { MemoryBlockDevice } from '@iomap/core';
+import { CrashDevice, PassThroughDevice } from '@iomap/testkit';
 import { mount } from '../../src/index.js';
 import { missingE2fsprogs, mke2fsBytes, prerequisites } from '../workload/host-tools.js';
 import { runScript } from './crash-script.js';
@@ -28,33 +28,8 @@ describe('self-describing records (crash data check)', () => {
 });
 
 /** A device that acknowledges flushes without passing them on (a write cache that lies). */
-class FlushDroppingDevice implements BlockDevice {
-  constructor(private readonly inner: BlockDevice) {}
-  get size(): number {
-    return this.inner.size;
-  }
-  get logicalBlockSize(): number {
-    return this.inner.logicalBlockSize;
-  }
-  get readOnly(): boolean {
-    return this.inner.readOnly;
-  }
-  read(pos: number, buffer: Uint8Array): Promise<void> {
-    return this.inner.read(pos, buffer);
-  }
-  readv(pos: number, buffers: readonly Uint8Array[]): Promise<void> {
-    return this.inner.readv(pos, buffers);
-  }
-  write(pos: number, data: Uint8Array): Promise<void> {
-    return this.inner.write(pos, data);
-  }
-  writev(pos: number, buffers: readonly Uint8Array[]): Promise<void> {
-    return this.inner.writev(pos, buffers);
-  }
-  async flush(): Promise<void> {}
-  close(): Promise<void> {
-    return this.inner.close();
-  }
+class FlushDroppingDevice extends PassThroughDevice {
+  override async flush(): Promise<void> {}
 }
 
 describe.skipIf(!prerequisites('crash oracle test', [missingE2fsprogs()]))('the crash sweep catches lost fsyncs', () => {

@@ -3,19 +3,17 @@
 // fsync's own flush has little left to wait for; a background flush never
 // reorders anything, and its failure is reported by the next fsync.
 import { describe, expect, it } from 'vitest';
-import { FsError, MemoryBlockDevice, type BlockDevice } from '@iomap/core';
-import { patternBytes } from '@iomap/testkit';
+import { FsError, MemoryBlockDevice } from '@iomap/core';
+import { PassThroughDevice, patternBytes } from '@iomap/testkit';
 import { mkfs, mount, type MountOptions } from '../../src/index.js';
 
 /** Delegates to a MemoryBlockDevice and records flushes; `background` adds flushWritten. */
-class CountingDevice implements BlockDevice {
+class CountingDevice extends PassThroughDevice<MemoryBlockDevice> {
   readonly log: string[] = [];
   flushWritten?: () => Promise<void>;
   failNextBackground = false;
-  constructor(
-    private readonly inner: MemoryBlockDevice,
-    background: boolean,
-  ) {
+  constructor(inner: MemoryBlockDevice, background: boolean) {
+    super(inner);
     if (background) {
       this.flushWritten = async () => {
         this.log.push('flushWritten');
@@ -27,33 +25,9 @@ class CountingDevice implements BlockDevice {
       };
     }
   }
-  get size(): number {
-    return this.inner.size;
-  }
-  get logicalBlockSize(): number {
-    return this.inner.logicalBlockSize;
-  }
-  get readOnly(): boolean {
-    return this.inner.readOnly;
-  }
-  read(pos: number, buffer: Uint8Array): Promise<void> {
-    return this.inner.read(pos, buffer);
-  }
-  write(pos: number, data: Uint8Array): Promise<void> {
-    return this.inner.write(pos, data);
-  }
-  readv(pos: number, buffers: readonly Uint8Array[]): Promise<void> {
-    return this.inner.readv(pos, buffers);
-  }
-  writev(pos: number, buffers: readonly Uint8Array[]): Promise<void> {
-    return this.inner.writev(pos, buffers);
-  }
-  async flush(): Promise<void> {
+  override async flush(): Promise<void> {
     this.log.push('flush');
-    await this.inner.flush();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
+    await super.flush();
   }
   count(kind: string): number {
     return this.log.filter((k) => k === kind).length;

@@ -3,7 +3,8 @@
 // determinism, the device request pattern, and every refused request.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FsError, MemoryBlockDevice, type BlockDevice } from '@iomap/core';
+import { FsError, MemoryBlockDevice } from '@iomap/core';
+import { PassThroughDevice } from '@iomap/testkit';
 import { mkfs, mount, type MkfsOptions } from '../../src/index.js';
 import { readFields, viewOf } from '../../src/format/fields.js';
 import { geometryOf, groupDescriptorLocation, inodeTableSlot } from '../../src/format/geometry.js';
@@ -49,43 +50,24 @@ function inode(device: MemoryBlockDevice, sb: Superblock, ino: number) {
 const bitSet = (bitmap: Uint8Array, bit: number): boolean => ((bitmap[bit >> 3] ?? 0) & (1 << (bit & 7))) !== 0;
 
 /** Counts device requests and records their order. */
-class CountingDevice implements BlockDevice {
+class CountingDevice extends PassThroughDevice<MemoryBlockDevice> {
   readonly log: string[] = [];
-  constructor(readonly inner: MemoryBlockDevice) {}
-  get size() {
-    return this.inner.size;
-  }
-  get logicalBlockSize() {
-    return this.inner.logicalBlockSize;
-  }
-  get readOnly() {
-    return this.inner.readOnly;
-  }
-  read(pos: number, buffer: Uint8Array) {
-    return this.inner.read(pos, buffer);
-  }
-  readv(pos: number, buffers: readonly Uint8Array[]) {
-    return this.inner.readv(pos, buffers);
-  }
-  write(pos: number, data: Uint8Array) {
+  override write(pos: number, data: Uint8Array): Promise<void> {
     this.log.push(`write ${pos} ${data.length}`);
-    return this.inner.write(pos, data);
+    return super.write(pos, data);
   }
-  writev(pos: number, buffers: readonly Uint8Array[]) {
+  override writev(pos: number, buffers: readonly Uint8Array[]): Promise<void> {
     this.log.push(`write ${pos} ${buffers.reduce((n, b) => n + b.length, 0)}`);
-    return this.inner.writev(pos, buffers);
+    return super.writev(pos, buffers);
   }
-  flush() {
+  override flush(): Promise<void> {
     this.log.push('flush');
-    return this.inner.flush();
+    return super.flush();
   }
-  discard(pos: number, length: number) {
+  override discard = (pos: number, length: number): Promise<void> => {
     this.log.push(`discard ${pos} ${length}`);
     return this.inner.discard(pos, length);
-  }
-  close() {
-    return this.inner.close();
-  }
+  };
 }
 
 describe('mkfs layout matches mke2fs -t ext2 (EXT2.md 2.1-2.4, 7)', () => {
