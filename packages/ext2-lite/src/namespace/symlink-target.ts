@@ -7,14 +7,11 @@
 // The slow block is written through the block-device cache, where
 // readSymlink (inode/symlink-read.ts) reads it.
 import { FAST_SYMLINK_AREA, encodeFastSymlink, encodeSlowSymlinkBlock } from '../format/symlink.js';
-import { groupFirstBlock, inodeGroupIndex } from '../format/geometry.js';
 import { N_BLOCKS } from '../format/inode.js';
-import { allocateBlocks, releaseUnpublishedBlocks } from '../alloc/block-allocator.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
 import { markInodeDirty } from '../inode/inode-write.js';
 import type { MountContext } from '../mount/mount-context.js';
-import { overwriteMetadataBlock } from '../xattr/xattr-block-refs.js';
-import { mayUseReservedBlocks } from './reserved-blocks.js';
+import { writeNewMetadataBlock } from './new-metadata-block.js';
 
 /** 'fast' when a target of `length` bytes is stored in i_block. */
 export function symlinkStorageFor(length: number): 'fast' | 'slow' {
@@ -31,21 +28,11 @@ export async function writeSymlinkTarget(ctx: MountContext, inode: Ext2Inode, ta
   if (symlinkStorageFor(target.length) === 'fast') {
     d.block = encodeFastSymlink(target);
   } else {
-    const g = ctx.vol.geometry;
-    const bytes = encodeSlowSymlinkBlock(target, g.blockSize);
-    const goal = groupFirstBlock(g, inodeGroupIndex(g, inode.ino).group);
-    const { first } = await allocateBlocks(ctx, { goal, max: 1, min: 1, privileged: mayUseReservedBlocks(ctx, d.uid, d.gid) });
-    try {
-      await overwriteMetadataBlock(ctx, first, bytes);
-    } catch (err) {
-      await releaseUnpublishedBlocks(ctx, first, 1);
-      throw err;
-    }
-    // On the device before any inode pointing at it (metadata-sync step 3).
-    ctx.alloc.freshMetadata.add(first);
+    const bs = ctx.vol.geometry.blockSize;
+    const first = await writeNewMetadataBlock(ctx, inode, encodeSlowSymlinkBlock(target, bs));
     d.block = new Array<number>(N_BLOCKS).fill(0);
     d.block[0] = first;
-    d.blocks += g.blockSize / 512;
+    d.blocks += bs / 512;
   }
   d.size = target.length;
   markInodeDirty(ctx, inode);

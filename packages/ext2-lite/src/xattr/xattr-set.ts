@@ -15,14 +15,12 @@
 // block part done and the inode part not yet.
 import { FsError } from '@iomap/core';
 import type { XattrSetOptions } from '@iomap/vfs';
-import { groupFirstBlock, inodeGroupIndex } from '../format/geometry.js';
 import { buildInodeXattrArea, buildXattrBlock, decodeInodeXattrs, type NewXattr, type XattrEntry } from '../format/xattr.js';
-import { allocateBlocks, releaseUnpublishedBlocks } from '../alloc/block-allocator.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
 import { markInodeDirty } from '../inode/inode-write.js';
 import type { MountContext } from '../mount/mount-context.js';
 import { setInodeTime } from '../namespace/inode-times.js';
-import { mayUseReservedBlocks } from '../namespace/reserved-blocks.js';
+import { writeNewMetadataBlock } from '../namespace/new-metadata-block.js';
 import { detachXattrBlock, dropXattrBlockReference, overwriteMetadataBlock, readXattrBlock, xattrBlockLock } from './xattr-block-refs.js';
 import { checkXattrValue, parseWritableXattrName } from './xattr-name.js';
 import { planXattrChange, type XattrChange, type XattrPlan } from './xattr-plan.js';
@@ -105,17 +103,7 @@ async function applyBlockPart(ctx: MountContext, inode: Ext2Inode, refcount: num
     await overwriteMetadataBlock(ctx, old, bytes);
     return;
   }
-  const g = ctx.vol.geometry;
-  const goal = groupFirstBlock(g, inodeGroupIndex(g, inode.ino).group);
-  const { first } = await allocateBlocks(ctx, { goal, max: 1, min: 1, privileged: mayUseReservedBlocks(ctx, d.uid, d.gid) });
-  try {
-    await overwriteMetadataBlock(ctx, first, bytes);
-  } catch (err) {
-    await releaseUnpublishedBlocks(ctx, first, 1);
-    throw err;
-  }
-  // On the device before any inode pointing at it (metadata-sync step 3).
-  ctx.alloc.freshMetadata.add(first);
+  const first = await writeNewMetadataBlock(ctx, inode, bytes);
   if (old !== 0) await dropXattrBlockReference(ctx, old, inode.ino);
   else d.blocks += bs / 512;
   d.fileAcl = first;
