@@ -10,11 +10,10 @@
 // given. Every request that cannot make a valid filesystem is refused here
 // or in layout.ts with EINVAL before anything is written.
 import { FsError } from '@iomap/core';
-import type { FeatureWords } from '../format/features.js';
 import { encodeUtf8 } from '../format/fields.js';
 import { FS_ERRORS } from '../format/superblock.js';
 import { applyFeatureEdits } from './feature-edits.js';
-import { MAX_U32 } from './layout.js';
+import { MAX_U32, type LayoutRequest } from './layout.js';
 import { parseUuid, randomUuid } from './uuid.js';
 
 /** How to make the filesystem. Every field is optional. */
@@ -72,17 +71,12 @@ export interface MkfsOptions {
   assumeZeroed?: boolean;
 }
 
-/** The checked request, everything decided. */
-export interface MkfsParameters {
-  readonly blockSize: number;
-  /** Blocks asked for, before the layout may drop a short last group. */
-  readonly blocksCount: number;
-  /** Inodes asked for (0: let the layout decide). */
-  readonly inodesCount: number;
-  readonly inodeSize: number;
-  readonly blocksPerGroup: number;
-  readonly reservedBlocks: number;
-  readonly features: FeatureWords;
+/**
+ * The checked request, everything decided: what the layout is computed from
+ * (blocksCount before the layout may drop a short last group; inodesCount 0
+ * lets it decide), plus what the superblock and root directory record.
+ */
+export interface MkfsParameters extends LayoutRequest {
   readonly uuid: Uint8Array;
   readonly hashSeed: Uint8Array;
   /** 16 bytes, NUL padded. */
