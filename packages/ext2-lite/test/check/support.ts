@@ -11,6 +11,8 @@ import { MemoryBlockDevice } from '@iomap/core';
 import { FaultDevice } from '@iomap/testkit';
 import { check, type CheckReport } from '../../src/index.js';
 import { findTool, haveTools, scratchDir } from '../support/e2fsprogs.js';
+import { rng } from '../support/rng.js';
+export { rng };
 
 const TOOLS = { mke2fs: findTool('mke2fs'), debugfs: findTool('debugfs'), e2fsck: findTool('e2fsck') };
 
@@ -82,17 +84,6 @@ export function describe(report: CheckReport): string {
   return report.problems.map((p) => `${p.severity} ${p.code}: ${p.message}`).join('\n') || '(no problems)';
 }
 
-/** A small deterministic generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Deterministic bytes for file contents (four bytes per generator step). */
 function bytesOf(seed: number, length: number): Uint8Array {

@@ -18,6 +18,7 @@ import { geometryOf } from '../../src/format/geometry.js';
 import { decodeGroupDescriptor } from '../../src/format/group-descriptor.js';
 import { decodeInode, type Inode } from '../../src/format/inode.js';
 import { debugfs, haveE2fsprogs, mkfs, pattern, readOnlyDevice, scratchDir } from './images.js';
+import { rng } from '../support/rng.js';
 
 const suite = haveE2fsprogs('ext2-lite corruption tests') ? describe : describe.skip;
 const MUTATIONS_PER_REGION = 32;
@@ -25,17 +26,6 @@ const TIMEOUT_MS = 5000;
 /** Codes a mangled image may legitimately produce besides EUCLEAN. */
 const CLEAN_CODES = ['EUCLEAN', 'EOPNOTSUPP', 'ENOENT', 'ENOTDIR', 'ELOOP', 'EINVAL', 'ENXIO', 'EISDIR', 'ENAMETOOLONG', 'ENODATA'];
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Reads a file: whole when small, else 1 MiB windows at the start and the end (sizes may be absurd). */
 async function readAll(fs: Ext2Filesystem, path: string, size: number): Promise<void> {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Ext2Filesystem } from '../../src/index.js';
 import type { Ext2Inode } from '../../src/inode/ext2-inode.js';
 import { DIR, FILE, SHAPES, enc, haveE2fsprogs, haveKernelMount, hostTree, init, onImage, ourTree, withKernelMount, type NodeInfo } from './fixtures.js';
+import { rng } from '../support/rng.js';
 
 const suite = haveE2fsprogs ? describe : describe.skip;
 
@@ -17,17 +18,6 @@ const SERIAL_ERRORS = new Set(['ENOENT', 'EEXIST', 'ENOTEMPTY', 'EINVAL', 'ENOTD
 const OPS = Number(process.env.EXT2_NAMESPACE_CONCURRENCY_OPS ?? 600);
 const SEEDS = Number(process.env.EXT2_NAMESPACE_CONCURRENCY_SEEDS ?? 3);
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 async function setup(fs: Ext2Filesystem): Promise<Ext2Inode[]> {
   const d0 = await fs.mkdir(fs.root, enc('d0'), init(DIR));
