@@ -56,7 +56,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
     plugins: { '@nx': nx },
     rules: {
       '@nx/enforce-module-boundaries': boundaries(layerConstraints),
@@ -87,7 +87,13 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': restrictedImports({ node: true }) },
   },
   {
-    files: ['**/*.js', '**/*.mjs', 'tools/**/*.ts', '*.ts'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs', 'tools/**/*.ts', '*.ts'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
+    // CommonJS scripts (the ext2-lite command's entry, which starts faster than an ES module).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

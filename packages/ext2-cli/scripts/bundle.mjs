@@ -4,18 +4,54 @@
 // (dist/ext2-lite.v8cache) after a training run of the common verbs.
 // Node then reads and compiles one file instead of a few hundred modules, and
 // most functions come precompiled: for short jobs (ls, cat, mkfs of a small
-// tree) start-up is most of the run. bin/bundle-loader.js loads the pair.
+// tree) start-up is most of the run. bin/bundle-loader.cjs loads the pair.
 //
 // Runs after `tsc -b` (the package's build script and the root prepare script).
 import { build } from 'esbuild';
+import { builtinModules, createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE, CODE_CACHE, loadBundle } from '../bin/bundle-loader.js';
+import loader from '../bin/bundle-loader.cjs';
+
+const { BUNDLE, CODE_CACHE, loadBundle } = loader;
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+
+/**
+ * Node built-ins the bundle loads on first use instead of at start-up.
+ * Loading child_process, net, stream, crypto and the like (for commander's
+ * subcommand spawning, tar input, progress bars, digests) cost ~10 ms of
+ * every run, most of which need none of them. Each becomes a module of
+ * getters over the built-in's export names; the first property read loads
+ * it. The built-ins every run needs stay plain requires.
+ */
+const EAGER_BUILTINS = new Set(['fs', 'path', 'url', 'util', 'events', 'module', 'vm', 'os', 'buffer', 'process', 'fs/promises']);
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const nodeRequire = createRequire(import.meta.url);
+    const lazy = (name) => builtinModules.includes(name) && !EAGER_BUILTINS.has(name);
+    b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (!lazy(name)) return undefined;
+      // The getter module's own require of the built-in is the real one.
+      if (args.namespace === 'lazy-builtin') return { path: args.path, external: true };
+      return { path: name, namespace: 'lazy-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const names = Object.keys(nodeRequire(`node:${args.path}`)).filter((n) => n !== 'default');
+      return {
+        loader: 'js',
+        contents:
+          `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(`node:${args.path}`)}));\n` +
+          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });\n`,
+      };
+    });
+  },
+};
 
 await build({
   entryPoints: [here('../dist/index.js')],
@@ -28,6 +64,8 @@ await build({
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   legalComments: 'none',
+  plugins: [lazyBuiltins],
+  minifyWhitespace: true,
   logLevel: 'warning',
 });
 rmSync(CODE_CACHE, { force: true });

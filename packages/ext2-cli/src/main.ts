@@ -1,4 +1,4 @@
-// The process entry point of the `ext2-lite` command (bin/ext2-lite.js calls
+// The process entry point of the `ext2-lite` command (bin/ext2-lite.cjs calls
 // runMain): real stdio, the exit code set on the process, and a closed
 // stdout pipe (`ext2-lite cat big | head`) ending the command quietly.
 import { runCli } from './cli/program.js';

@@ -1,4 +1,4 @@
-// bin/ext2-lite.js runs dist/ext2-lite.cjs, the build's one-file bundle of the
+// bin/ext2-lite.cjs runs dist/ext2-lite.cjs, the build's one-file bundle of the
 // command, with its V8 code cache (it starts well over twice as fast as the
 // compiled modules). These tests make sure the bundle is what the build
 // produced from the current modules, that this Node accepts the cache, and
@@ -6,7 +6,7 @@
 // tests elsewhere exercise the code that ships.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +14,7 @@ import { PACKAGE_ROOT, runBin } from './support/run-cli.js';
 
 const BUNDLE = join(PACKAGE_ROOT, 'dist', 'ext2-lite.cjs');
 const MODULES = join(PACKAGE_ROOT, 'dist', 'main.js');
-const LOADER = pathToFileURL(join(PACKAGE_ROOT, 'bin', 'bundle-loader.js')).href;
+const LOADER = pathToFileURL(join(PACKAGE_ROOT, 'bin', 'bundle-loader.cjs')).href;
 
 /** Runs `runMain` of the bundle (through the loader, printing its code-cache state to stderr first) or of the modules. */
 function runEntry(which: 'bundle' | 'modules', args: string[]): { code: number; out: string; err: string } {
@@ -27,8 +27,8 @@ function runEntry(which: 'bundle' | 'modules', args: string[]): { code: number; 
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr.replace(/^code cache \w+\n/, '') };
 }
 
-describe('the bundled command (dist/ext2-lite.mjs)', () => {
-  it('exists and is at least as new as the compiled modules, so bin/ext2-lite.js runs it', () => {
+describe('the bundled command (dist/ext2-lite.cjs)', () => {
+  it('exists and is at least as new as the compiled modules, so bin/ext2-lite.cjs runs it', () => {
     expect(existsSync(BUNDLE), 'the build (npm run build / npm ci) writes dist/ext2-lite.cjs').toBe(true);
     expect(statSync(BUNDLE).mtimeMs).toBeGreaterThanOrEqual(statSync(MODULES).mtimeMs);
   });
@@ -37,6 +37,28 @@ describe('the bundled command (dist/ext2-lite.mjs)', () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const b = (await import(${JSON.stringify(LOADER)})).loadBundle(); process.stderr.write(b.codeCache); await b.exports.runMain();`, 'bundle', '--version'], { encoding: 'utf8' });
     expect(r.stderr).toBe('used');
     expect(r.stdout.trim()).toBe((JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
+  it('loads child_process, net, zlib, worker_threads and readline only when a verb uses them', () => {
+    const probe = `const before = new Set(process.moduleLoadList); (await import(${JSON.stringify(LOADER)})).loadBundle(); const loaded = process.moduleLoadList.filter((m) => !before.has(m)); process.stdout.write(JSON.stringify(loaded));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded = JSON.parse(r.stdout) as string[];
+    for (const name of ['child_process', 'net', 'zlib', 'worker_threads', 'readline', 'stream']) expect(loaded, name).not.toContain(`NativeModule ${name}`);
+    // ...yet they work: a gzip archive (zlib, stream) through the bundle.
+    const dir = mkdtempSync(join(tmpdir(), 'ext2-cli-lazy-'));
+    try {
+      const tree = join(dir, 'tree');
+      mkdirSync(tree);
+      writeFileSync(join(tree, 'a'), 'alpha\n');
+      const tgz = join(dir, 'tree.tgz');
+      expect(spawnSync('tar', ['-czf', tgz, '-C', tree, '.']).status).toBe(0);
+      const img = join(dir, 'disk.img');
+      expect(runEntry('bundle', ['mkfs', img, '--size', '8M', '-d', tgz]).code).toBe(0);
+      expect(runEntry('bundle', ['cat', `${img}:/a`]).out).toBe('alpha\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('gives the same output, errors and exit codes as the modules', () => {

@@ -23,7 +23,6 @@ import { writeSparse } from './sparse-writer.js';
 import { existsError, type TreeSink } from './tree-sink.js';
 import { joinPath, pathKey, type TreeEntry } from './tree-entry.js';
 
-const execFileAsync = promisify(execFile);
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** Options of {@link HostSink}. */
@@ -159,7 +158,7 @@ export class HostSink implements TreeSink {
     const mode = (this.options.preserve ? entry.perm : entry.perm & ~this.umask) & 0o7777;
     const type = entry.kind === 'fifo' ? ['p'] : [entry.kind === 'char' ? 'c' : 'b', String(majorMinor(entry.rdev).major), String(majorMinor(entry.rdev).minor)];
     try {
-      await execFileAsync('mknod', ['-m', mode.toString(8), shown, ...type]);
+      await promisify(execFile)('mknod', ['-m', mode.toString(8), shown, ...type]);
     } catch (err) {
       throw new FsError('EPERM', `cannot create ${entry.kind === 'fifo' ? 'a FIFO' : 'a device node'}: ${String((err as { stderr?: string }).stderr ?? err).trim()}`, { syscall: 'mknod', path: shown });
     }

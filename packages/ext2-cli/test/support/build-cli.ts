@@ -1,4 +1,4 @@
-// vitest global setup: the end-to-end tests spawn bin/ext2-lite.js, which
+// vitest global setup: the end-to-end tests spawn bin/ext2-lite.cjs, which
 // runs the compiled dist/main.js, so build it (and the packages it uses)
 // with tsc -b first. Incremental: nothing is rebuilt when dist/ is current.
 import { spawnSync } from 'node:child_process';

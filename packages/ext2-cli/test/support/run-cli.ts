@@ -1,4 +1,4 @@
-// Running the command as a user would (spawning bin/ext2-lite.js with node)
+// Running the command as a user would (spawning bin/ext2-lite.cjs with node)
 // and in-process (runCli on memory streams, for the many small cases).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/index.js';
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = join(PACKAGE_ROOT, 'bin', 'ext2-lite.js');
+export const BIN = join(PACKAGE_ROOT, 'bin', 'ext2-lite.cjs');
 
 /** What one run of the command produced. */
 export interface CliResult {
@@ -24,7 +24,7 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** Spawns the real binary (`node bin/ext2-lite.js ...args`). */
+/** Spawns the real binary (`node bin/ext2-lite.cjs ...args`). */
 export function runBin(args: readonly string[], options: RunOptions = {}): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd,

@@ -3,13 +3,22 @@
 // the next block does not follow the staged ones (sequential allocation
 // makes nearly everything follow: file after file, indirect blocks after
 // their data). Memory stays bounded: a few staging buffers, reused once
-// their write is done; `throttle` waits when all are in flight.
+// their write is done; `throttle` waits when all are in flight. Completed
+// writes start background flushes (flush-behind.ts), so the build's final
+// flush finds most of the image already on stable storage.
 import type { BlockDevice } from '@iomap/core';
+import { FlushBehind } from '../sync/flush-behind.js';
 
 /** Bytes one staging buffer (one device write) holds. */
 const STAGING_BYTES = 1024 * 1024;
 /** Staging buffers: writes in flight plus the one being filled. */
 const STAGING_BUFFERS = 4;
+/**
+ * Completed writes after which a background flush starts. Smaller than a
+ * mount's: a build writes in one burst and ends with a flush, which at
+ * this spacing waited for about half as much (10,000 small files, 40 MiB).
+ */
+export const BUILD_FLUSH_BEHIND_BYTES = 8 << 20;
 
 export class BlockStream {
   private buffer: Uint8Array;
@@ -20,11 +29,14 @@ export class BlockStream {
   private readonly inFlight: Promise<void>[] = [];
   private failure: unknown;
   private failed = false;
+  private readonly flushBehind: FlushBehind;
 
   constructor(
     private readonly device: BlockDevice,
     private readonly blockSize: number,
+    flushBehindBytes: number = BUILD_FLUSH_BEHIND_BYTES,
   ) {
+    this.flushBehind = new FlushBehind(device, flushBehindBytes);
     this.buffer = new Uint8Array(STAGING_BYTES - (STAGING_BYTES % blockSize));
   }
 
@@ -52,19 +64,22 @@ export class BlockStream {
     if (this.failed) throw this.failure;
   }
 
-  /** Writes what is staged and waits for every write. */
+  /** Writes what is staged and waits for every write and background flush; rethrows a failed one. */
   async drain(): Promise<void> {
     this.submit();
     while (this.inFlight.length > 0) await this.inFlight[0];
     if (this.failed) throw this.failure;
+    await this.flushBehind.settle();
   }
 
   private submit(): void {
     if (this.filled === 0) return;
     const buffer = this.buffer;
-    const write = this.device.write(this.start * this.blockSize, buffer.subarray(0, this.filled)).then(
+    const length = this.filled;
+    const write = this.device.write(this.start * this.blockSize, buffer.subarray(0, length)).then(
       () => {
         this.spare.push(buffer);
+        this.flushBehind.noteWritten(length);
       },
       (err: unknown) => {
         if (!this.failed) [this.failed, this.failure] = [true, err];

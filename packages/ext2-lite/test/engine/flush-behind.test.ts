@@ -1,11 +1,12 @@
 // Flush-behind (src/sync/flush-behind.ts, issue 7 write throughput): while a
 // large file is written back, device flushes start in the background so that
 // fsync's own flush has little left to wait for; a background flush never
-// reorders anything, and its failure is reported by the next fsync.
+// reorders anything, and its failure is reported by the next fsync. The
+// image builder (mkfs -d) flushes behind its writes the same way.
 import { describe, expect, it } from 'vitest';
 import { FsError, MemoryBlockDevice } from '@iomap/core';
 import { PassThroughDevice, patternBytes } from '@iomap/testkit';
-import { mkfs, mount, type MountOptions } from '../../src/index.js';
+import { ImageBuilder, mkfs, mount, type MountOptions } from '../../src/index.js';
 
 /** Delegates to a MemoryBlockDevice and records flushes; `background` adds flushWritten. */
 class CountingDevice extends PassThroughDevice<MemoryBlockDevice> {
@@ -100,5 +101,34 @@ describe('flush-behind (issue 7: fsync of a large file waits for little)', () =>
     const device = await freshDevice(true);
     await expect(mount(device, { flushBehindBytes: -1 })).rejects.toMatchObject({ code: 'EINVAL' });
     await expect(mount(device, { flushBehindBytes: 1.5 })).rejects.toMatchObject({ code: 'EINVAL' });
+  });
+});
+
+describe('flush-behind of the image builder (issue 8: mkfs -d ends with a short flush)', () => {
+  /** Builds 8 files of 2 MiB (16 MiB of data) on `device`; the log up to the end of the last addFile. */
+  async function build(device: CountingDevice): Promise<{ builder: ImageBuilder; during: string[] }> {
+    const builder = await ImageBuilder.create(device, { blockSize: 4096, assumeZeroed: true });
+    for (let i = 0; i < 8; i++) await builder.addFile(builder.rootIno, `f${i}`, {}, patternBytes(2 * MiB, i + 1));
+    // Let the last writes complete, as the rest of a real build would.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return { builder, during: [...device.log] };
+  }
+
+  it('starts a background flush while the data is written, and the image reads back whole', async () => {
+    const device = new CountingDevice(new MemoryBlockDevice({ size: 64 * MiB }), true);
+    const { builder, during } = await build(device);
+    expect(during.filter((k) => k === 'flushWritten').length).toBeGreaterThanOrEqual(1);
+    await builder.finish();
+    const fs = await mount(device, { readOnly: true });
+    const back = await fs.promises.readFile('/f5');
+    expect(Buffer.compare(back, patternBytes(2 * MiB, 6))).toBe(0);
+    await fs.unmount();
+  });
+
+  it('fails finish with the error of a failed background flush', async () => {
+    const device = new CountingDevice(new MemoryBlockDevice({ size: 64 * MiB }), true);
+    device.failNextBackground = true;
+    const { builder } = await build(device);
+    await expect(builder.finish()).rejects.toMatchObject({ code: 'EIO', message: expect.stringContaining('injected fdatasync failure') });
   });
 });

@@ -4,18 +4,20 @@
 // compiling the functions the training run used; without it, or when this
 // Node's V8 rejects it (another version or flags), the bundle compiles as
 // usual. Either way the result is the bundle's exports (runCli, runMain, ...).
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+// CommonJS, like the command's entry: Node starts a CommonJS entry several
+// milliseconds sooner than an ES module one (no ES module loader to set up).
+'use strict';
+const { existsSync, readFileSync, statSync, writeFileSync } = require('node:fs');
+const Module = require('node:module');
+const { dirname, join } = require('node:path');
+const vm = require('node:vm');
 
-export const BUNDLE = fileURLToPath(new URL('../dist/ext2-lite.cjs', import.meta.url));
-export const CODE_CACHE = fileURLToPath(new URL('../dist/ext2-lite.v8cache', import.meta.url));
-const MODULES = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const BUNDLE = join(__dirname, '..', 'dist', 'ext2-lite.cjs');
+const CODE_CACHE = join(__dirname, '..', 'dist', 'ext2-lite.v8cache');
+const MODULES = join(__dirname, '..', 'dist', 'main.js');
 
 /** Whether the bundle exists and is not older than the compiled modules (a `tsc -b` without the bundle step). */
-export function bundleIsCurrent() {
+function bundleIsCurrent() {
   return existsSync(BUNDLE) && existsSync(MODULES) && statSync(BUNDLE).mtimeMs >= statSync(MODULES).mtimeMs;
 }
 
@@ -24,11 +26,13 @@ export function bundleIsCurrent() {
  * codeCache is 'used', 'rejected' or 'absent'; saveCodeCache() writes the
  * cache of everything compiled so far (for the build's training run).
  */
-export function loadBundle() {
+function loadBundle() {
   const cached = existsSync(CODE_CACHE) ? readFileSync(CODE_CACHE) : undefined;
   const script = new vm.Script(Module.wrap(readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData: cached });
   const codeCache = cached === undefined ? 'absent' : script.cachedDataRejected === true ? 'rejected' : 'used';
-  const module = { exports: {} };
-  script.runInThisContext().call(module.exports, module.exports, createRequire(BUNDLE), module, BUNDLE, dirname(BUNDLE));
-  return { exports: module.exports, codeCache, saveCodeCache: () => writeFileSync(CODE_CACHE, script.createCachedData()) };
+  const bundleModule = { exports: {} };
+  script.runInThisContext().call(bundleModule.exports, bundleModule.exports, Module.createRequire(BUNDLE), bundleModule, BUNDLE, dirname(BUNDLE));
+  return { exports: bundleModule.exports, codeCache, saveCodeCache: () => writeFileSync(CODE_CACHE, script.createCachedData()) };
 }
+
+module.exports = { BUNDLE, CODE_CACHE, MODULES, bundleIsCurrent, loadBundle };
