@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'ext2-lite.js');
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'ext2-lite.cjs');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const MKE2FS = ['/usr/sbin/mke2fs', '/sbin/mke2fs'].find((p) => existsSync(p)) ?? 'mke2fs';
 
