@@ -6,7 +6,6 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hostTree } from '../copy/host-source.js';
-import { threadedHostTree } from '../copy/threaded-host-source.js';
 import { openArchive, tarTree } from '../copy/tar-source.js';
 import type { TreeEntry, TreeSource } from '../copy/tree-entry.js';
 
@@ -33,19 +32,13 @@ export async function populateKind(path: string, cwd: string): Promise<PopulateK
 
 /**
  * A fresh pass over the -d input (an archive on stdin can be read once only).
- * A directory is walked and read on this thread; EXT2_LITE_HOST_READER=thread
- * in `env` reads it ahead in a worker thread instead (threadedHostTree; one
- * that cannot start is then an error). Both give the same entries and image.
- * The thread is not the default because it did not pay on the 2-CPU VM we
- * measure on, idle or busy: the host calls cost about as much on either
- * thread, and the worker's start-up and hand-overs eat what the overlap saves
- * (10,000 files: 0.27-0.30 s in process on this thread, 0.29-0.34 s with it).
+ * A directory is walked and read on this thread: reading it ahead in worker
+ * threads (the whole walk, or only the file contents) was built, measured and
+ * removed, as it saved nothing on the 2-CPU VM we measure on, idle or busy;
+ * the host calls cost as much on either thread and run slower side by side.
  */
-export async function openPopulateSource(path: string, cwd: string, stdin: Readable, env: Record<string, string | undefined> = {}): Promise<TreeSource> {
-  if ((await populateKind(path, cwd)) === 'directory') {
-    const root = resolve(cwd, path);
-    return env.EXT2_LITE_HOST_READER === 'thread' ? threadedHostTree(root, {}, { requireThread: true }) : hostTree(root);
-  }
+export async function openPopulateSource(path: string, cwd: string, stdin: Readable): Promise<TreeSource> {
+  if ((await populateKind(path, cwd)) === 'directory') return hostTree(resolve(cwd, path));
   return tarTree(await openArchive(path === '-' ? '-' : resolve(cwd, path), stdin));
 }
 
