@@ -4,7 +4,11 @@ import { FsError } from '@iomap/core';
 import type { ExerciseOp, ExerciseOpKind, ExerciseOptions } from './exercise-types.js';
 import { SeededRandom } from './seeded-random.js';
 
-/** Internal: what the file must contain. */
+/**
+ * What a file must contain: writes, truncates and zeroed ranges applied to a
+ * growable byte array (fsx's "good buffer"). The exerciser's model; tests
+ * that drive a file themselves use it too.
+ */
 export class FileModel {
   private bytes = new Uint8Array(0);
   size = 0;
@@ -14,6 +18,11 @@ export class FileModel {
     const grown = new Uint8Array(Math.max(capacity, this.bytes.length * 2));
     grown.set(this.bytes);
     this.bytes = grown;
+  }
+
+  /** The whole expected content (a view, valid until the next change). */
+  get content(): Uint8Array {
+    return this.bytes.subarray(0, this.size);
   }
 
   /** `[pos, pos + length)` clipped to EOF. */

@@ -28,6 +28,7 @@ export { CrashDevice } from './crash-device.js';
 export type { CrashLogEntry } from './crash-log.js';
 export type { CrashStatesOptions, CrashState, CrashWriteOutcome } from './crash-states.js';
 export { exercise } from './exercise.js';
+export { FileModel } from './exercise-model.js';
 export { ExerciseFailure } from './exercise-failure.js';
 export type { ExerciseDiff, ExerciseFailureKind } from './exercise-failure.js';
 export type {

@@ -93,34 +93,8 @@ export async function readAll(fs: Ext2Filesystem, path: string): Promise<Uint8Ar
   return out.subarray(0, done);
 }
 
-/** The expected bytes of one file: writes and truncates applied to a growable buffer. */
-export class FileModel {
-  private bytes = new Uint8Array(0);
-  size = 0;
-
-  write(pos: number, data: Uint8Array): void {
-    this.ensure(pos + data.length);
-    this.bytes.set(data, pos);
-    this.size = Math.max(this.size, pos + data.length);
-  }
-
-  truncate(size: number): void {
-    this.ensure(size);
-    if (size < this.size) this.bytes.fill(0, size, this.size);
-    this.size = size;
-  }
-
-  get content(): Uint8Array {
-    return this.bytes.subarray(0, this.size);
-  }
-
-  private ensure(n: number): void {
-    if (n <= this.bytes.length) return;
-    const next = new Uint8Array(Math.max(n, this.bytes.length * 2));
-    next.set(this.bytes);
-    this.bytes = next;
-  }
-}
+/** The expected bytes of one file (testkit's exerciser model). */
+export { FileModel } from '@iomap/testkit';
 
 /** First differing byte of two arrays, or -1 when equal (length difference counts). */
 export function firstDifference(a: Uint8Array, b: Uint8Array): number {
