@@ -1,5 +1,6 @@
 // mkfs -d through ImageBuilder: what the one-pass build adds to the mkfs
-// suite — a tree that does not fit is one clear ENOSPC error (exit 1), the
+// suite — a tree that does not fit is one clear ENOSPC error (exit 1), for
+// one large streamed file and for many small ones added without waiting; the
 // --json result reports the free counts of the filled filesystem (as
 // dumpe2fs reads them), --verbose reports the copy time apart from start-up,
 // a tree of many files in many directories is e2fsck clean, and an archive
@@ -31,6 +32,16 @@ describe('mkfs -d with the image builder', () => {
     const r = await runInProcess(['mkfs', join(dir, 'small.img'), '-s', '2M', '-d', src]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/small\.img.*ENOSPC.*does not fit/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('many small files that do not fit (each read whole, added without waiting): exit 1, one ENOSPC line', async () => {
+    const src = join(dir, 'many-small');
+    mkdirSync(src);
+    for (let i = 0; i < 700; i++) writeFileSync(join(src, `f${i}`), patternBytes(4096, i + 1));
+    const r = await runInProcess(['mkfs', join(dir, 'small2.img'), '-s', '2M', '-d', src]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/small2\.img.*ENOSPC/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 

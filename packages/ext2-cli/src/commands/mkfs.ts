@@ -22,7 +22,6 @@ import { BuilderSink } from '../copy/builder-sink.js';
 import { copyTree } from '../copy/tree-sink.js';
 import { mkfsOptionsOf, type MkfsFlags } from '../mkfs/mkfs-flags.js';
 import { openPopulateSource, rewriteEntries, type EntryRewrite } from '../mkfs/populate-source.js';
-import type { TreeSource } from '../copy/tree-entry.js';
 import { derivedUuid, digestInput, sourceDateEpoch } from '../mkfs/reproducible.js';
 import { parseCount, parseSize } from '../show/sizes.js';
 
@@ -58,7 +57,7 @@ async function reproducibleSettings(ctx: CliContext, flags: MkfsFlags, options: 
   let epoch = sourceDateEpoch(ctx.io.env);
   let digest: Uint8Array = new Uint8Array(32);
   if (flags.populate !== undefined) {
-    const input = await digestInput(rewriteEntries(await openPopulateSource(flags.populate, ctx.io.cwd, ctx.io.stdin), { ...rewrite, clampNs: epoch === undefined ? undefined : BigInt(epoch) * 1_000_000_000n }));
+    const input = await digestInput(rewriteEntries((await openPopulateSource(flags.populate, ctx.io.cwd, ctx.io.stdin)).tree, { ...rewrite, clampNs: epoch === undefined ? undefined : BigInt(epoch) * 1_000_000_000n }));
     digest = input.digest;
     epoch ??= input.newestMtimeSeconds;
   }
@@ -78,15 +77,15 @@ async function reproducibleSettings(ctx: CliContext, flags: MkfsFlags, options: 
 async function buildPopulated(ctx: CliContext, device: BlockDevice, options: MkfsOptions, address: ImageAddress, flags: MkfsFlags, rewrite: EntryRewrite, epoch: number | undefined): Promise<MkfsResult> {
   const started = performance.now();
   const now = epoch === undefined ? () => BigInt(Date.now()) * 1_000_000n : () => BigInt(epoch) * 1_000_000_000n;
-  const open = async (): Promise<TreeSource> => rewriteEntries(await openPopulateSource(flags.populate as string, ctx.io.cwd, ctx.io.stdin), rewrite);
   // The source is opened after the layout, so a failed one leaves no stream (stdin) open.
   const builder = await ImageBuilder.create(device, options);
-  const source = await open();
+  const { tree, uniquePaths } = await openPopulateSource(flags.populate as string, ctx.io.cwd, ctx.io.stdin);
+  const source = rewriteEntries(tree, rewrite);
   const progress = startProgress(ctx, 'mkfs -d', 0);
   let entries = 0;
   const counting: Progress = { bytes: (n) => progress?.bytes(n), entryDone: () => (entries++, progress?.entryDone()), stop: () => progress?.stop() };
   try {
-    await copyTree(ctx, source, new BuilderSink(builder, { image: address.image, now }, progress === undefined ? undefined : counting), counting);
+    await copyTree(ctx, source, new BuilderSink(builder, { image: address.image, now, uniquePaths }, progress === undefined ? undefined : counting), counting);
   } finally {
     progress?.stop();
   }

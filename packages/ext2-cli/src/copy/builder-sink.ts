@@ -25,6 +25,13 @@ export interface BuilderSinkOptions {
   image: string;
   /** The inode-change time to record (ns since the epoch). */
   now: () => bigint;
+  /**
+   * The source lists every path once (a host directory walk): entries are
+   * created without looking for an earlier one to replace, which spares a
+   * key and a few map operations per entry. A path listed twice anyway
+   * fails with EEXIST.
+   */
+  uniquePaths?: boolean;
 }
 
 interface LastParent {
@@ -63,23 +70,16 @@ export class BuilderSink implements TreeSink {
   }
 
   private attributes(entry: TreeEntry): BuildAttributes {
-    return {
-      perm: entry.perm,
-      uid: entry.uid,
-      gid: entry.gid,
-      atimeNs: entry.atimeNs,
-      mtimeNs: entry.mtimeNs,
-      ctimeNs: this.options.now(),
-      ...(entry.xattrs === undefined || entry.xattrs.length === 0 ? {} : { xattrs: entry.xattrs }),
-    };
+    const attrs: BuildAttributes = { perm: entry.perm, uid: entry.uid, gid: entry.gid, atimeNs: entry.atimeNs, mtimeNs: entry.mtimeNs, ctimeNs: this.options.now() };
+    return entry.xattrs === undefined || entry.xattrs.length === 0 ? attrs : { ...attrs, xattrs: entry.xattrs };
   }
 
-  async add(entry: TreeEntry): Promise<void> {
+  add(entry: TreeEntry): Promise<void> | undefined {
     const b = this.builder;
     if (entry.path.length === 0) {
       if (entry.kind !== 'dir') throw new FsError('EISDIR', `the root of the filesystem cannot be replaced by a ${entry.kind}`, { syscall: 'open', path: '/' });
       b.setAttributes(b.rootIno, this.attributes(entry));
-      return;
+      return undefined;
     }
     const name = entry.path.at(-1) as Uint8Array;
     if (!this.sameParent(entry.path)) {
@@ -88,40 +88,67 @@ export class BuilderSink implements TreeSink {
       this.lastParent = { components, key: parentKey, ino: this.parentOf(components, parentKey) };
     }
     const { key: parentKey, ino: parent } = this.lastParent as LastParent;
+    if (this.options.uniquePaths === true) return this.create(entry, parent, name, entry.kind === 'dir' ? parentKey + componentKey(name) : undefined);
     const key = parentKey + componentKey(name);
     const existingDir = this.dirs.get(key);
     if (existingDir !== undefined) {
       if (entry.kind !== 'dir') throw new FsError('EISDIR', `cannot replace a directory with a ${entry.kind}`, { syscall: 'open', path: this.describe(entry.path) });
       const { xattrs: _setOnce, ...rest } = this.attributes(entry);
       b.setAttributes(existingDir, rest);
-      return;
+      return undefined;
     }
     const replaced = this.made.get(key);
     if (replaced !== undefined) {
       if (entry.kind === 'dir') throw new FsError('ENOTDIR', 'exists and is not a directory', { syscall: 'mkdir', path: this.describe(entry.path) });
-      await b.unlink(parent, name);
-      this.made.delete(key);
-      this.forgetName(replaced);
+      return this.replace(parent, name, key, replaced).then(() => this.create(entry, parent, name, key));
     }
+    return this.create(entry, parent, name, key);
+  }
+
+  /** Removes the non-directory an archive listed before at `key`, for the later entry to replace it. */
+  private async replace(parent: number, name: Uint8Array, key: string, ino: number): Promise<void> {
+    await this.builder.unlink(parent, name);
+    this.made.delete(key);
+    this.forgetName(ino);
+  }
+
+  /**
+   * Makes `entry` as `name` in `parent`; a promise only when the builder must
+   * wait (a streamed file, a full write queue). `key` (the path's) is needed
+   * for a directory; without it a non-directory is not remembered for replacing.
+   */
+  private create(entry: TreeEntry, parent: number, name: Uint8Array, key: string | undefined): Promise<void> | undefined {
+    const b = this.builder;
     const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
     if (first !== undefined) {
       b.link(parent, name, first);
-      this.remember(key, first);
-      return;
+      if (key !== undefined) this.remember(key, first);
+      return undefined;
     }
-    let ino: number;
     if (entry.kind === 'dir') {
-      ino = b.mkdir(parent, name, this.attributes(entry));
-      this.dirs.set(key, ino);
-    } else {
-      if (entry.kind === 'file') ino = await b.addFile(parent, name, this.attributes(entry), this.fileData(entry));
-      else if (entry.kind === 'symlink') {
-        const { perm: _symlinksHaveNoMode, ...attrs } = this.attributes(entry);
-        ino = await b.symlink(parent, name, entry.target ?? new Uint8Array(), attrs);
-      } else if (SPECIAL_KINDS.has(entry.kind)) ino = b.mknod(parent, name, entry.kind as 'char' | 'block' | 'fifo' | 'socket', this.attributes(entry), entry.rdev);
-      else throw new FsError('EINVAL', `cannot make a ${String(entry.kind)}`, { syscall: 'mknod' });
-      this.remember(key, ino);
+      const ino = b.mkdir(parent, name, this.attributes(entry));
+      if (key !== undefined) this.dirs.set(key, ino);
+      return undefined;
     }
+    if (entry.kind === 'file') {
+      const whole = entry.readWhole?.(this.scratch);
+      if (whole === undefined) return b.addFile(parent, name, this.attributes(entry), this.streamedData(entry)).then((ino) => this.record(entry, key, ino));
+      this.progress?.bytes(whole.length);
+      this.record(entry, key, b.addFileSync(parent, name, this.attributes(entry), whole));
+      return b.writesBacklogged ? b.throttle() : undefined;
+    }
+    if (entry.kind === 'symlink') {
+      const { perm: _symlinksHaveNoMode, ...attrs } = this.attributes(entry);
+      return b.symlink(parent, name, entry.target ?? new Uint8Array(), attrs).then((ino) => this.record(entry, key, ino));
+    }
+    if (!SPECIAL_KINDS.has(entry.kind)) throw new FsError('EINVAL', `cannot make a ${String(entry.kind)}`, { syscall: 'mknod' });
+    this.record(entry, key, b.mknod(parent, name, entry.kind as 'char' | 'block' | 'fifo' | 'socket', this.attributes(entry), entry.rdev));
+    return undefined;
+  }
+
+  /** Records non-directory `ino`, made for `entry` at `key`. */
+  private record(entry: TreeEntry, key: string | undefined, ino: number): void {
+    if (key !== undefined) this.remember(key, ino);
     if (entry.linkId !== undefined) this.links.set(entry.linkId, ino);
   }
 
@@ -173,13 +200,8 @@ export class BuilderSink implements TreeSink {
     return ino;
   }
 
-  /** A file's bytes: read whole into the scratch buffer when the source can, else its chunks. */
-  private fileData(entry: TreeEntry): Uint8Array | AsyncIterable<Uint8Array> | undefined {
-    const whole = entry.readWhole?.(this.scratch);
-    if (whole !== undefined) {
-      this.progress?.bytes(whole.length);
-      return whole;
-    }
+  /** The bytes of a file not read whole: its chunks, counted for the progress bar. */
+  private streamedData(entry: TreeEntry): AsyncIterable<Uint8Array> | undefined {
     if (entry.data === undefined) return undefined;
     return this.progress === undefined ? entry.data() : this.counted(entry.data());
   }

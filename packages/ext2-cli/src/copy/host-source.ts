@@ -96,9 +96,11 @@ export interface HostTreeOptions {
 
 /**
  * The tree at host path `root` (a directory, file, symlink, ...), parents
- * first, children sorted by name bytes.
+ * first, children sorted by name bytes. A synchronous generator: the walk
+ * makes only synchronous calls, and an async generator's promise per entry
+ * cost a quarter of the walk of 10,000 small files.
  */
-export async function* hostTree(root: string, options: HostTreeOptions = {}): AsyncGenerator<TreeEntry> {
+export function* hostTree(root: string, options: HostTreeOptions = {}): Generator<TreeEntry, void, undefined> {
   const look = options.dereference ? statSync : lstatSync;
   // One generator with an explicit stack of open directories: a recursive
   // generator would pass every entry up through one generator per level.

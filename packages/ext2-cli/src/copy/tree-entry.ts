@@ -42,8 +42,29 @@ export interface TreeEntry {
   readWhole?: (scratch: Uint8Array) => Uint8Array | undefined;
 }
 
-/** A tree of entries, parents first. */
-export type TreeSource = AsyncIterable<TreeEntry>;
+/**
+ * A tree of entries, parents first. A host walk is synchronous (its calls
+ * are), which spares a tree of small files a promise per entry; archive and
+ * image sources are asynchronous.
+ */
+export type TreeSource = Iterable<TreeEntry> | AsyncIterable<TreeEntry>;
+
+/** Whether `source` yields its entries synchronously. */
+export function isSyncSource(source: TreeSource): source is Iterable<TreeEntry> {
+  return Symbol.iterator in source;
+}
+
+/** `source` with `rewrite` applied to every entry, synchronous when `source` is. */
+export function mapSource(source: TreeSource, rewrite: (entry: TreeEntry) => TreeEntry): TreeSource {
+  if (isSyncSource(source)) {
+    return (function* () {
+      for (const entry of source) yield rewrite(entry);
+    })();
+  }
+  return (async function* () {
+    for await (const entry of source) yield rewrite(entry);
+  })();
+}
 
 const SLASH = 0x2f;
 
@@ -91,9 +112,15 @@ export function componentKey(c: Uint8Array): string {
 
 /** Why a name cannot be created safely, or undefined when it can: empty, '.', '..', or holding '/' or NUL. */
 export function unsafeNameReason(name: Uint8Array): string | undefined {
+  // One pass over the bytes: every entry of every copy comes through here.
   if (name.length === 0) return 'an empty name';
-  if (name.length <= 2 && name.every((b) => b === 0x2e)) return `the name '${name.length === 1 ? '.' : '..'}'`;
-  if (name.includes(SLASH)) return "a name containing '/'";
-  if (name.includes(0)) return 'a name containing a NUL byte';
+  let onlyDots = true;
+  for (let i = 0; i < name.length; i++) {
+    const b = name[i] as number;
+    if (b === SLASH) return "a name containing '/'";
+    if (b === 0) return 'a name containing a NUL byte';
+    if (b !== 0x2e) onlyDots = false;
+  }
+  if (onlyDots && name.length <= 2) return `the name '${name.length === 1 ? '.' : '..'}'`;
   return undefined;
 }

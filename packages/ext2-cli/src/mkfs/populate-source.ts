@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hostTree } from '../copy/host-source.js';
 import { openArchive, tarTree } from '../copy/tar-source.js';
-import type { TreeEntry, TreeSource } from '../copy/tree-entry.js';
+import { mapSource, type TreeSource } from '../copy/tree-entry.js';
 
 /** How owners and times are rewritten on the way in. */
 export interface EntryRewrite {
@@ -19,6 +19,13 @@ export interface EntryRewrite {
    * becomes the (clamped) mtime — reading the input changes host atimes.
    */
   clampNs?: bigint;
+}
+
+/** The -d input opened. */
+export interface PopulateSource {
+  tree: TreeSource;
+  /** Every path comes once (a directory walk; an archive may list a path twice). */
+  uniquePaths: boolean;
 }
 
 /** Where -d points. */
@@ -37,26 +44,22 @@ export async function populateKind(path: string, cwd: string): Promise<PopulateK
  * removed, as it saved nothing on the 2-CPU VM we measure on, idle or busy;
  * the host calls cost as much on either thread and run slower side by side.
  */
-export async function openPopulateSource(path: string, cwd: string, stdin: Readable): Promise<TreeSource> {
-  if ((await populateKind(path, cwd)) === 'directory') return hostTree(resolve(cwd, path));
-  return tarTree(await openArchive(path === '-' ? '-' : resolve(cwd, path), stdin));
+export async function openPopulateSource(path: string, cwd: string, stdin: Readable): Promise<PopulateSource> {
+  if ((await populateKind(path, cwd)) === 'directory') return { tree: hostTree(resolve(cwd, path)), uniquePaths: true };
+  return { tree: tarTree(await openArchive(path === '-' ? '-' : resolve(cwd, path), stdin)), uniquePaths: false };
 }
 
 /** Applies owner mapping and time clamping to every entry. */
 export function rewriteEntries(source: TreeSource, rewrite: EntryRewrite): TreeSource {
   // Nothing to rewrite (the usual case): no generator step per entry.
   if (!rewrite.squashOwners && rewrite.uid === undefined && rewrite.gid === undefined && rewrite.clampNs === undefined) return source;
-  return rewritten(source, rewrite);
-}
-
-async function* rewritten(source: TreeSource, rewrite: EntryRewrite): AsyncGenerator<TreeEntry> {
   const clamp = (ns: bigint): bigint => (rewrite.clampNs !== undefined && ns > rewrite.clampNs ? rewrite.clampNs : ns);
-  for await (const entry of source) {
+  return mapSource(source, (entry) => {
     let { uid, gid } = entry;
     if (rewrite.squashOwners) uid = gid = 0;
     if (rewrite.uid !== undefined) uid = rewrite.uid;
     if (rewrite.gid !== undefined) gid = rewrite.gid;
     const mtimeNs = clamp(entry.mtimeNs);
-    yield { ...entry, uid, gid, atimeNs: rewrite.clampNs === undefined ? entry.atimeNs : mtimeNs, mtimeNs };
-  }
+    return { ...entry, uid, gid, atimeNs: rewrite.clampNs === undefined ? entry.atimeNs : mtimeNs, mtimeNs };
+  });
 }

@@ -40,7 +40,7 @@ export async function digestInput(source: TreeSource): Promise<InputDigest> {
   const hash = createHash('sha256');
   let newest = 0n;
   for await (const e of source) {
-    field(hash, 'path', Buffer.concat(e.path.map((c) => Buffer.concat([Buffer.from('/'), c]))));
+    field(hash, 'path', Buffer.concat(e.path.map((c: Uint8Array) => Buffer.concat([Buffer.from('/'), c]))));
     field(hash, 'kind', e.kind);
     field(hash, 'meta', `${e.perm}:${e.uid}:${e.gid}:${e.rdev}:${e.mtimeNs}:${e.linkId === undefined ? '' : 'link'}`);
     if (e.target !== undefined) field(hash, 'target', e.target);

@@ -167,19 +167,18 @@ export class ImageBuilder {
    * If reading `data` fails, the file keeps the bytes read so far.
    */
   async addFile(parent: number, name: string | Uint8Array, attrs: BuildAttributes = {}, data?: BuildFileData): Promise<number> {
-    if (this.filling) throw new FsError('EBUSY', 'another addFile is still running: await each addFile before the next', { syscall: 'write' });
-    const { dir, bytes, xattrs } = this.prepareEntry(parent, name, attrs);
-    const rec = this.newInode(S_IF.REG | (attrs.perm ?? 0o644), attrs, false);
-    dir.add(bytes, rec.ino, FILE_TYPE.REG_FILE);
-    this.applyXattrs(rec, xattrs);
-    const file = this.file;
-    file.reset();
+    if (data instanceof Uint8Array && data.length <= FILL_SLICE_BYTES) {
+      const ino = this.addFileSync(parent, name, attrs, data);
+      if (this.stream.full) await this.stream.throttle();
+      return ino;
+    }
+    const { rec, file } = this.startFile(parent, name, attrs);
     this.filling = true;
     try {
       if (data instanceof Uint8Array) {
         // A large buffer goes in slices, so the staging buffers stay bounded.
         for (let at = 0; at < data.length; at += FILL_SLICE_BYTES) {
-          this.fill(file, at === 0 && data.length <= FILL_SLICE_BYTES ? data : data.subarray(at, Math.min(data.length, at + FILL_SLICE_BYTES)));
+          this.fill(file, data.subarray(at, Math.min(data.length, at + FILL_SLICE_BYTES)));
           if (this.stream.full) await this.stream.throttle();
         }
       } else if (data !== undefined) {
@@ -194,6 +193,47 @@ export class ImageBuilder {
     }
     if (this.stream.full) await this.stream.throttle();
     return rec.ino;
+  }
+
+  /**
+   * addFile for bytes already in memory (at most 1 MiB), without waiting:
+   * the blocks are queued for writing and the inode number returned at once.
+   * A caller adding many files checks {@link writesBacklogged} between them
+   * and awaits {@link throttle} when it is true, which keeps the memory
+   * queued writes hold bounded; it spares a tree of small files a promise
+   * per file.
+   */
+  addFileSync(parent: number, name: string | Uint8Array, attrs: BuildAttributes, data: Uint8Array): number {
+    if (data.length > FILL_SLICE_BYTES) throw new FsError('EINVAL', `addFileSync takes at most ${FILL_SLICE_BYTES} bytes, got ${data.length}: use addFile`, { syscall: 'write' });
+    const { rec, file } = this.startFile(parent, name, attrs);
+    try {
+      this.fill(file, data);
+    } finally {
+      this.endFile(rec, file);
+    }
+    return rec.ino;
+  }
+
+  /** True when queued writes fill the write buffers: await {@link throttle} before adding more. */
+  get writesBacklogged(): boolean {
+    return this.stream.full;
+  }
+
+  /** Waits until the queued writes are down to what the write buffers hold; rethrows a failed write. */
+  throttle(): Promise<void> {
+    return this.stream.throttle();
+  }
+
+  /** The inode and directory entry of a new regular file, its fill state reset. */
+  private startFile(parent: number, name: string | Uint8Array, attrs: BuildAttributes): { rec: InodeRecord; file: FileFill } {
+    if (this.filling) throw new FsError('EBUSY', 'another addFile is still running: await each addFile before the next', { syscall: 'write' });
+    const { dir, bytes, xattrs } = this.prepareEntry(parent, name, attrs);
+    const rec = this.newInode(S_IF.REG | (attrs.perm ?? 0o644), attrs, false);
+    dir.add(bytes, rec.ino, FILE_TYPE.REG_FILE);
+    this.applyXattrs(rec, xattrs);
+    const file = this.file;
+    file.reset();
+    return { rec, file };
   }
 
   /** Makes symlink `name` in `parent` pointing at `target` (fast in i_block below 60 bytes, else one block). */
@@ -465,7 +505,8 @@ export class ImageBuilder {
     // times): remember the last encoding per field instead of BigInt math per inode.
     let words = this.timeCache.get(at);
     if (words === undefined || words.ns !== ns) {
-      words = { ns, ...inodeTimeWords(ns, this.large) };
+      const encoded = inodeTimeWords(ns, this.large);
+      words = { ns, seconds: encoded.seconds, extra: encoded.extra };
       this.timeCache.set(at, words);
     }
     const { seconds, extra } = words;
