@@ -28,7 +28,8 @@ function bundleIsCurrent() {
  */
 function loadBundle() {
   const cached = existsSync(CODE_CACHE) ? readFileSync(CODE_CACHE) : undefined;
-  const script = new vm.Script(Module.wrap(readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData: cached });
+  // The bundle is ASCII (esbuild's charset: 'ascii' escapes the rest): latin1 reads it without a UTF-8 decode.
+  const script = new vm.Script(Module.wrap(readFileSync(BUNDLE, 'latin1')), { filename: BUNDLE, cachedData: cached });
   const codeCache = cached === undefined ? 'absent' : script.cachedDataRejected === true ? 'rejected' : 'used';
   const bundleModule = { exports: {} };
   script.runInThisContext().call(bundleModule.exports, bundleModule.exports, Module.createRequire(BUNDLE), bundleModule, BUNDLE, dirname(BUNDLE));

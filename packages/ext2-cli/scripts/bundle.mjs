@@ -64,6 +64,8 @@ await build({
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   legalComments: 'none',
+  // Non-ASCII characters escaped: bin/bundle-loader.cjs reads the bundle as latin1 (no UTF-8 decode).
+  charset: 'ascii',
   plugins: [lazyBuiltins],
   // Half the bytes to read and hash at start-up; names stay, so stack traces still name functions.
   minifyWhitespace: true,

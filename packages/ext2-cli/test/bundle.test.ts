@@ -6,7 +6,7 @@
 // tests elsewhere exercise the code that ships.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -56,6 +56,38 @@ describe('the bundled command (dist/ext2-lite.cjs)', () => {
       const img = join(dir, 'disk.img');
       expect(runEntry('bundle', ['mkfs', img, '--size', '8M', '-d', tgz]).code).toBe(0);
       expect(runEntry('bundle', ['cat', `${img}:/a`]).out).toBe('alpha\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is ASCII (the loader reads it as latin1)', () => {
+    expect(readFileSync(BUNDLE).every((b) => b < 0x80)).toBe(true);
+  });
+
+  it('mkfs -d of a directory, stdio all pipes: loads neither node:crypto nor the streams of stdin and stderr', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ext2-cli-lean-'));
+    try {
+      const tree = join(dir, 'tree');
+      mkdirSync(tree);
+      writeFileSync(join(tree, 'a'), 'alpha\n');
+      const probe = join(dir, 'probe.cjs');
+      writeFileSync(probe, "process.on('exit', () => require('node:fs').writeFileSync(process.env.PROBE_OUT, JSON.stringify(process.moduleLoadList)));\n");
+      const out = join(dir, 'loaded.json');
+      // stdout goes to a file (a pipe there would load net for stdout itself); stdin and stderr are pipes.
+      const stdout = openSync(join(dir, 'stdout'), 'w');
+      let r: ReturnType<typeof spawnSync>;
+      try {
+        r = spawnSync(process.execPath, ['-r', probe, join(PACKAGE_ROOT, 'bin', 'ext2-lite.cjs'), 'mkfs', join(dir, 'disk.img'), '--size', '8M', '-d', tree], { encoding: 'utf8', stdio: ['pipe', stdout, 'pipe'], env: { ...process.env, PROBE_OUT: out } });
+      } finally {
+        closeSync(stdout);
+      }
+      expect(r.status, String(r.stderr)).toBe(0);
+      expect(readFileSync(join(dir, 'stdout'), 'utf8')).toMatch(/disk\.img: ext2/);
+      const loaded = JSON.parse(readFileSync(out, 'utf8')) as string[];
+      // A pipe on stdin or stderr becomes a net.Socket once touched; random uuids come from /dev/urandom.
+      expect(loaded.filter((m) => /crypto/.test(m))).toEqual([]);
+      for (const name of ['net', 'tty']) expect(loaded, name).not.toContain(`NativeModule ${name}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

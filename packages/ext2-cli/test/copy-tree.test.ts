@@ -6,7 +6,7 @@
 // whether it is thrown or rejected.
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { FsError } from '@iomap/core';
+import { FsError, type ErrnoCode } from '@iomap/core';
 import { createContext } from '../src/cli/cli-context.js';
 import type { Subject } from '../src/cli/error-report.js';
 import { copyTree, type TreeSink } from '../src/copy/tree-sink.js';
@@ -45,7 +45,7 @@ class RecordingSink implements TreeSink {
 
   constructor(
     private readonly async: boolean,
-    private readonly failOn: Map<string, string>,
+    private readonly failOn: Map<string, ErrnoCode>,
   ) {}
 
   add(e: TreeEntry): Promise<void> | undefined {
@@ -92,7 +92,7 @@ describe('copyTree', () => {
   for (const p of PAIRINGS) {
     it(`${p.source} source, ${p.sink} sink: every entry in order; a refused entry is reported and its subtree skipped`, async () => {
       const { ctx, lines } = context();
-      const sink = new RecordingSink(p.sink === 'asynchronous', new Map([['/a/refused', 'EACCES']]));
+      const sink = new RecordingSink(p.sink === 'asynchronous', new Map<string, ErrnoCode>([['/a/refused', 'EACCES']]));
       let done = 0;
       await copyTree(ctx, sourceOf(TREE, p.source === 'synchronous'), sink, { bytes: () => undefined, entryDone: () => void done++, stop: () => undefined });
       expect(sink.created).toEqual(['/', '/a', '/a/kept', '/b']);
@@ -105,7 +105,7 @@ describe('copyTree', () => {
 
     it(`${p.source} source, ${p.sink} sink: a fatal error (ENOSPC) stops the copy`, async () => {
       const { ctx } = context();
-      const sink = new RecordingSink(p.sink === 'asynchronous', new Map([['/a/kept', 'ENOSPC']]));
+      const sink = new RecordingSink(p.sink === 'asynchronous', new Map<string, ErrnoCode>([['/a/kept', 'ENOSPC']]));
       await expect(copyTree(ctx, sourceOf(TREE, p.source === 'synchronous'), sink)).rejects.toMatchObject({ cause: expect.objectContaining({ code: 'ENOSPC' }) });
       // Nothing after /a/kept: /b is never offered.
       expect(sink.created).toEqual(['/', '/a', '/a/refused', '/a/refused/child', '/a/refused/deeper', '/a/refused/deeper/x']);

@@ -22,6 +22,7 @@ export type { Superblock } from './format/superblock.js';
 export { mkfs } from './mkfs/mkfs.js';
 export type { MkfsResult } from './mkfs/mkfs.js';
 export type { MkfsOptions } from './mkfs/mkfs-options.js';
+export type { RandomFill } from './mkfs/uuid.js';
 // ImageBuilder: a new filesystem filled in one pass without mounting (what `mke2fs -d` does).
 export { ImageBuilder } from './build/image-builder.js';
 export type { BuildResult } from './build/image-builder.js';

@@ -57,7 +57,7 @@ async function reproducibleSettings(ctx: CliContext, flags: MkfsFlags, options: 
   let epoch = sourceDateEpoch(ctx.io.env);
   let digest: Uint8Array = new Uint8Array(32);
   if (flags.populate !== undefined) {
-    const input = await digestInput(rewriteEntries((await openPopulateSource(flags.populate, ctx.io.cwd, ctx.io.stdin)).tree, { ...rewrite, clampNs: epoch === undefined ? undefined : BigInt(epoch) * 1_000_000_000n }));
+    const input = await digestInput(rewriteEntries((await openPopulateSource(flags.populate, ctx.io.cwd, () => ctx.io.stdin)).tree, { ...rewrite, clampNs: epoch === undefined ? undefined : BigInt(epoch) * 1_000_000_000n }));
     digest = input.digest;
     epoch ??= input.newestMtimeSeconds;
   }
@@ -79,7 +79,7 @@ async function buildPopulated(ctx: CliContext, device: BlockDevice, options: Mkf
   const now = epoch === undefined ? () => BigInt(Date.now()) * 1_000_000n : () => BigInt(epoch) * 1_000_000_000n;
   // The source is opened after the layout, so a failed one leaves no stream (stdin) open.
   const builder = await ImageBuilder.create(device, options);
-  const { tree, uniquePaths } = await openPopulateSource(flags.populate as string, ctx.io.cwd, ctx.io.stdin);
+  const { tree, uniquePaths } = await openPopulateSource(flags.populate as string, ctx.io.cwd, () => ctx.io.stdin);
   const source = rewriteEntries(tree, rewrite);
   const progress = startProgress(ctx, 'mkfs -d', 0);
   let entries = 0;

@@ -9,7 +9,6 @@
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type BigIntStats } from 'node:fs';
 import { FsError } from '@iomap/core';
 import type { EntryKind, TreeEntry } from './tree-entry.js';
-import { compareBytes } from '../image/image-tree.js';
 
 const CHUNK = 1 << 20;
 
@@ -62,7 +61,7 @@ function readWholeInto(path: Buffer | string, size: number, scratch: Uint8Array)
   }
 }
 
-function entryOf(path: Uint8Array[], hostPath: Buffer, st: BigIntStats): TreeEntry {
+function entryOf(path: Uint8Array[], hostPath: HostPath, st: BigIntStats): TreeEntry {
   const kind = kindOf(st);
   const entry: TreeEntry = {
     path,
@@ -106,7 +105,7 @@ export function* hostTree(root: string, options: HostTreeOptions = {}): Generato
   // generator would pass every entry up through one generator per level.
   const ancestors = new Set<string>();
   const stack: DirFrame[] = [];
-  let next: { hostPath: Buffer; path: Uint8Array[]; st: BigIntStats } | undefined = { hostPath: Buffer.from(root), path: [], st: look(root, { bigint: true }) };
+  let next: { hostPath: HostPath; path: Uint8Array[]; st: BigIntStats } | undefined = { hostPath: root, path: [], st: look(root, { bigint: true }) };
   while (next !== undefined) {
     const { hostPath, path, st } = next;
     const entry = entryOf(path, hostPath, st);
@@ -117,7 +116,9 @@ export function* hostTree(root: string, options: HostTreeOptions = {}): Generato
       const id = `${st.dev}:${st.ino}`;
       if (ancestors.has(id)) throw symlinkLoopError(hostPath.toString());
       ancestors.add(id);
-      stack.push({ hostPath, path, id, names: readdirSync(hostPath, { encoding: 'buffer' }).sort(compareBytes), index: 0 });
+      // Names as latin1 strings: one char per byte (lossless), and a plain
+      // string sort is a byte-wise sort. Cheaper than a Buffer per name.
+      stack.push({ hostPath, path, id, names: readdirSync(hostPath, { encoding: 'latin1' }).sort(), index: 0 });
     }
     next = undefined;
     while (next === undefined && stack.length > 0) {
@@ -128,20 +129,35 @@ export function* hostTree(root: string, options: HostTreeOptions = {}): Generato
         stack.pop();
         continue;
       }
-      const child = Buffer.concat([top.hostPath, SLASH, name]);
-      // The name Buffer itself (a Uint8Array) joins the path: no copy per entry.
-      next = { hostPath: child, path: [...top.path, name], st: look(child, { bigint: true }) as BigIntStats };
+      const bytes = Buffer.from(name, 'latin1');
+      const child = childPath(top.hostPath, name, bytes);
+      next = { hostPath: child, path: [...top.path, bytes], st: look(child, { bigint: true }) as BigIntStats };
     }
   }
 }
 
+/**
+ * A host path for node:fs: a string while every name on it is ASCII (a
+ * string path is passed as UTF-8, which is the same bytes), else the bytes.
+ */
+type HostPath = string | Buffer;
+
+const NON_ASCII = /[\x80-\xff]/;
+
+/** `parent`/`name`, where `name` is latin1 (one char per byte) and `bytes` its bytes. */
+function childPath(parent: HostPath, name: string, bytes: Buffer): HostPath {
+  if (typeof parent === 'string' && !NON_ASCII.test(name)) return `${parent}/${name}`;
+  return Buffer.concat([typeof parent === 'string' ? Buffer.from(parent) : parent, SLASH, bytes]);
+}
+
 /** A directory being walked: its children by name and how far the walk got. */
 interface DirFrame {
-  readonly hostPath: Buffer;
+  readonly hostPath: HostPath;
   readonly path: Uint8Array[];
   /** dev:ino, for the loop check. */
   readonly id: string;
-  readonly names: Buffer[];
+  /** Names, latin1 (one char per byte), sorted. */
+  readonly names: string[];
   index: number;
 }
 

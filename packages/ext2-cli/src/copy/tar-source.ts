@@ -56,9 +56,9 @@ export function archivePath(bytes: Uint8Array, what: string): Uint8Array[] {
   return parts;
 }
 
-/** Opens a tar file ('-' for stdin), gunzipping when it starts with the gzip magic. */
-export async function openArchive(path: string, stdin: Readable): Promise<Readable> {
-  const raw: Readable = path === '-' ? stdin : createReadStream(path);
+/** Opens a tar file ('-' for stdin, asked for only then), gunzipping when it starts with the gzip magic. */
+export async function openArchive(path: string, stdin: () => Readable): Promise<Readable> {
+  const raw: Readable = path === '-' ? stdin() : createReadStream(path);
   const first: Buffer | null = await new Promise((resolve, reject) => {
     const onReadable = (): void => {
       cleanup();

@@ -2,6 +2,7 @@
 import type { MkfsOptions } from '@iomap/ext2-lite';
 import { UsageError } from '../cli/usage-error.js';
 import { parseCount, parseSize } from '../show/sizes.js';
+import { hostRandomFill } from './host-random.js';
 
 /** The flags as commander hands them over. */
 export interface MkfsFlags {
@@ -42,7 +43,7 @@ function extendedOptions(values: readonly string[]): Pick<MkfsOptions, 'rootOwne
 
 /** MkfsOptions from the flags (size is handled by the caller, which also sizes the file). */
 export function mkfsOptionsOf(flags: MkfsFlags): MkfsOptions {
-  const options: MkfsOptions = { ...extendedOptions(flags.extended ?? []) };
+  const options: MkfsOptions = { ...extendedOptions(flags.extended ?? []), randomFill: hostRandomFill };
   if (flags.blockSize !== undefined) options.blockSize = parseSize(flags.blockSize, '-b');
   if (flags.inodeSize !== undefined) options.inodeSize = parseCount(flags.inodeSize, '-I');
   if (flags.inodes !== undefined) options.inodeCount = parseCount(flags.inodes, '-N');

@@ -44,7 +44,7 @@ export async function populateKind(path: string, cwd: string): Promise<PopulateK
  * removed, as it saved nothing on the 2-CPU VM we measure on, idle or busy;
  * the host calls cost as much on either thread and run slower side by side.
  */
-export async function openPopulateSource(path: string, cwd: string, stdin: Readable): Promise<PopulateSource> {
+export async function openPopulateSource(path: string, cwd: string, stdin: () => Readable): Promise<PopulateSource> {
   if ((await populateKind(path, cwd)) === 'directory') return { tree: hostTree(resolve(cwd, path)), uniquePaths: true };
   return { tree: tarTree(await openArchive(path === '-' ? '-' : resolve(cwd, path), stdin)), uniquePaths: false };
 }

@@ -29,6 +29,8 @@ export class BlockStream {
   private readonly inFlight: Promise<void>[] = [];
   private failure: unknown;
   private failed = false;
+  /** A write went to the device since the last throttle() (see wantsYield). */
+  private submittedSinceYield = false;
   private readonly flushBehind: FlushBehind;
 
   constructor(
@@ -46,6 +48,18 @@ export class BlockStream {
   }
 
   /**
+   * True when the caller should `await throttle()` soon: the buffers are
+   * full, or a write was handed to the device since the caller last yielded.
+   * A device may hold requests until the current synchronous stretch ends
+   * (FileDevice plugs them until its next microtask, to merge neighbours):
+   * a caller that queues files without ever yielding would start no write
+   * until the buffers are full, then wait for all of them at once.
+   */
+  get wantsYield(): boolean {
+    return this.submittedSinceYield || this.full;
+  }
+
+  /**
    * Queues `bytes` (at most one block; shorter is zero-padded) for `block`.
    * Waiting is the caller's: check `full` and `throttle` between entries.
    */
@@ -58,8 +72,9 @@ export class BlockStream {
     this.filled += bs;
   }
 
-  /** Waits until a staging buffer is free; rethrows a failed write. */
+  /** Waits until a staging buffer is free (yielding at least once); rethrows a failed write. */
   async throttle(): Promise<void> {
+    this.submittedSinceYield = false;
     while (this.inFlight.length >= STAGING_BUFFERS - 1) await this.inFlight[0];
     if (this.failed) throw this.failure;
   }
@@ -87,6 +102,7 @@ export class BlockStream {
     );
     const tracked = write.finally(() => this.inFlight.splice(this.inFlight.indexOf(tracked), 1));
     this.inFlight.push(tracked);
+    this.submittedSinceYield = true;
     this.buffer = this.spare.pop() ?? new Uint8Array(buffer.length);
     this.filled = 0;
     this.start = -1;

@@ -199,9 +199,9 @@ export class ImageBuilder {
    * addFile for bytes already in memory (at most 1 MiB), without waiting:
    * the blocks are queued for writing and the inode number returned at once.
    * A caller adding many files checks {@link writesBacklogged} between them
-   * and awaits {@link throttle} when it is true, which keeps the memory
-   * queued writes hold bounded; it spares a tree of small files a promise
-   * per file.
+   * and awaits {@link throttle} when it is true, which lets the queued writes
+   * start and keeps the memory they hold bounded; it spares a tree of small
+   * files a promise per file.
    */
   addFileSync(parent: number, name: string | Uint8Array, attrs: BuildAttributes, data: Uint8Array): number {
     if (data.length > FILL_SLICE_BYTES) throw new FsError('EINVAL', `addFileSync takes at most ${FILL_SLICE_BYTES} bytes, got ${data.length}: use addFile`, { syscall: 'write' });
@@ -214,12 +214,16 @@ export class ImageBuilder {
     return rec.ino;
   }
 
-  /** True when queued writes fill the write buffers: await {@link throttle} before adding more. */
+  /**
+   * True when the caller should `await throttle()` before adding more: the
+   * write buffers are full, or writes were queued that the device may start
+   * only once the caller yields (about once per MiB of data).
+   */
   get writesBacklogged(): boolean {
-    return this.stream.full;
+    return this.stream.wantsYield;
   }
 
-  /** Waits until the queued writes are down to what the write buffers hold; rethrows a failed write. */
+  /** Yields, and waits until the queued writes are down to what the write buffers hold; rethrows a failed write. */
   throttle(): Promise<void> {
     return this.stream.throttle();
   }

@@ -14,7 +14,7 @@ import { encodeUtf8 } from '../format/fields.js';
 import { FS_ERRORS } from '../format/superblock.js';
 import { applyFeatureEdits } from './feature-edits.js';
 import { MAX_U32, type LayoutRequest } from './layout.js';
-import { parseUuid, randomUuid } from './uuid.js';
+import { parseUuid, randomUuid, type RandomFill } from './uuid.js';
 
 /** How to make the filesystem. Every field is optional. */
 export interface MkfsOptions {
@@ -41,6 +41,12 @@ export interface MkfsOptions {
   uuid?: string | Uint8Array;
   /** Directory hash seed (mke2fs -E hash_seed=), same forms as `uuid`. Default random. */
   hashSeed?: string | Uint8Array;
+  /**
+   * Where a random `uuid` and `hashSeed` come from: fills its argument with
+   * random bytes. Default crypto.getRandomValues (a host may have a cheaper
+   * source, e.g. /dev/urandom for a short-lived command).
+   */
+  randomFill?: RandomFill;
   /** Owner of the root directory (mke2fs -E root_owner=UID:GID). Default 0:0. */
   rootOwner?: { uid: number; gid: number };
   /**
@@ -202,8 +208,8 @@ export function resolveMkfsOptions(device: { size: number; logicalBlockSize: num
     // mke2fs: reserved_ratio * blocks / 100.0, truncated, from the requested count.
     reservedBlocks: Math.floor((percent * blocksCount) / 100),
     features: applyFeatureEdits(o.features),
-    uuid: o.uuid === undefined ? randomUuid() : parseUuid(o.uuid, 'uuid'),
-    hashSeed: o.hashSeed === undefined ? randomUuid() : parseUuid(o.hashSeed, 'hashSeed'),
+    uuid: o.uuid === undefined ? randomUuid(o.randomFill) : parseUuid(o.uuid, 'uuid', o.randomFill),
+    hashSeed: o.hashSeed === undefined ? randomUuid(o.randomFill) : parseUuid(o.hashSeed, 'hashSeed', o.randomFill),
     ...resolveLabel(o.label),
     rootUid: checkInteger(owner.uid, 'rootOwner.uid', 0, MAX_U32),
     rootGid: checkInteger(owner.gid, 'rootOwner.gid', 0, MAX_U32),

@@ -18,13 +18,22 @@ interface RandomSource {
   crypto?: { getRandomValues<T extends Uint8Array>(array: T): T };
 }
 
-/** 16 random bytes shaped as a version-4 UUID (RFC 4122 variant), like uuid_generate. */
-export function randomUuid(): Uint8Array {
+/** Fills its argument with random bytes. */
+export type RandomFill = (bytes: Uint8Array) => void;
+
+/** crypto.getRandomValues, the default {@link RandomFill}. */
+function cryptoFill(bytes: Uint8Array): void {
   const source = (globalThis as RandomSource).crypto;
   if (source === undefined) {
     throw new FsError('ENOSYS', 'no crypto.getRandomValues in this runtime; pass uuid and hashSeed explicitly', { syscall: 'mkfs' });
   }
-  const bytes = source.getRandomValues(new Uint8Array(UUID_BYTES));
+  source.getRandomValues(bytes);
+}
+
+/** 16 random bytes (from `fill`) shaped as a version-4 UUID (RFC 4122 variant), like uuid_generate. */
+export function randomUuid(fill: RandomFill = cryptoFill): Uint8Array {
+  const bytes = new Uint8Array(UUID_BYTES);
+  fill(bytes);
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   return bytes;
@@ -34,14 +43,14 @@ export function randomUuid(): Uint8Array {
  * Turns a UUID option into 16 bytes. `what` names the option in errors.
  * A Uint8Array must hold exactly 16 bytes (copied).
  */
-export function parseUuid(value: string | Uint8Array, what: string): Uint8Array {
+export function parseUuid(value: string | Uint8Array, what: string, fill?: RandomFill): Uint8Array {
   if (value instanceof Uint8Array) {
     if (value.length !== UUID_BYTES) throw new FsError('EINVAL', `${what} must be 16 bytes, got ${value.length}`, { syscall: 'mkfs' });
     return value.slice();
   }
   const word = value.toLowerCase();
   if (word === 'null' || word === 'clear') return new Uint8Array(UUID_BYTES);
-  if (word === 'random') return randomUuid();
+  if (word === 'random') return randomUuid(fill);
   if (!UUID_PATTERN.test(value)) {
     throw new FsError('EINVAL', `${what} '${value}' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, or null/clear/random)`, { syscall: 'mkfs' });
   }

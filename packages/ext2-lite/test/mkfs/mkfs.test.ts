@@ -299,6 +299,23 @@ describe('mkfs results', () => {
     expect(a.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
+  it('takes the random bytes of uuid and hash seed from randomFill when given (version-4 bits set on them)', async () => {
+    let calls = 0;
+    const randomFill = (bytes: Uint8Array): void => {
+      calls++;
+      bytes.fill(calls === 1 ? 0xff : 0x00);
+    };
+    const r = await mkfs(new MemoryBlockDevice({ size: 4 * MIB }), { timestamp: 1, randomFill });
+    expect(calls).toBe(2);
+    expect(r.uuid).toBe('ffffffff-ffff-4fff-bfff-ffffffffffff');
+    expect(r.hashSeed).toBe('00000000-0000-4000-8000-000000000000');
+    // 'random' spelled out uses it too; a given uuid does not.
+    calls = 0;
+    const s = await mkfs(new MemoryBlockDevice({ size: 4 * MIB }), { timestamp: 1, uuid: 'random', hashSeed: '11111111-2222-3333-4444-555555555555', randomFill });
+    expect(calls).toBe(1);
+    expect(s.uuid).toBe('ffffffff-ffff-4fff-bfff-ffffffffffff');
+  });
+
   it('writes in a few large requests per group, flushes, and writes the primary superblock last', async () => {
     const device = new CountingDevice(new MemoryBlockDevice({ size: 256 * MIB }));
     const r = await mkfs(device, { ...FIXED, blockSize: 1024, discard: true });
