@@ -2,7 +2,7 @@
 // their encoding: ASCII, UTF-8 and bytes that are no UTF-8 at all come out
 // exactly, sorted byte-wise, and every file reads back through its entry —
 // also below a directory whose own name is not ASCII.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,5 +57,20 @@ describe('hostTree', () => {
     const link = byPath.get(hex(Buffer.from('link'))) as TreeEntry;
     expect(link.kind).toBe('symlink');
     expect(Buffer.from(link.target ?? []).equals(RAW)).toBe(true);
+  });
+
+  it('files read while the walk waits come out right; no descriptor stays open, read or not, nor when the walk stops early', () => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const scratch = new Uint8Array(4096);
+    const read: string[] = [];
+    // Read every other file as it comes; the rest are never read.
+    let n = 0;
+    for (const e of hostTree(root)) if (e.kind === 'file' && n++ % 2 === 0) read.push(Buffer.from(e.readWhole?.(scratch) ?? []).toString());
+    expect(read).toEqual(['a\n', 'below raw\n', 'raw\n']);
+    expect(fds()).toBe(before);
+    // Stopped early, right after a file came: its descriptor is closed too.
+    for (const e of hostTree(root)) if (e.kind === 'file') break;
+    expect(fds()).toBe(before);
   });
 });
