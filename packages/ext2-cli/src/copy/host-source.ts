@@ -14,14 +14,26 @@ import type { EntryKind, TreeEntry } from './tree-entry.js';
 
 const CHUNK = 1 << 20;
 
-function kindOf(st: BigIntStats): EntryKind {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'dir';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isCharacterDevice()) return 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  return 'socket';
+const { S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO } = constants;
+
+/** The kind of an entry of mode `mode` (one switch on numbers: BigIntStats' is*() each convert the mode to a BigInt). */
+function kindOf(mode: number): EntryKind {
+  switch (mode & S_IFMT) {
+    case S_IFREG:
+      return 'file';
+    case S_IFDIR:
+      return 'dir';
+    case S_IFLNK:
+      return 'symlink';
+    case S_IFCHR:
+      return 'char';
+    case S_IFBLK:
+      return 'block';
+    case S_IFIFO:
+      return 'fifo';
+    default:
+      return 'socket';
+  }
 }
 
 /**
@@ -87,11 +99,12 @@ function readWholeInto(path: HostPath, size: number, scratch: Uint8Array, opened
 }
 
 function entryOf(path: Uint8Array[], hostPath: HostPath, st: BigIntStats, opened?: OpenedFile): TreeEntry {
-  const kind = kindOf(st);
+  const mode = Number(st.mode);
+  const kind = kindOf(mode);
   const entry: TreeEntry = {
     path,
     kind,
-    perm: Number(st.mode) & 0o7777,
+    perm: mode & 0o7777,
     uid: Number(st.uid),
     gid: Number(st.gid),
     atimeNs: st.atimeNs,
@@ -198,7 +211,7 @@ function openRegular(child: HostPath, path: Uint8Array[]): Visit | undefined {
   }
   try {
     const st = fstatSync(fd, { bigint: true });
-    if (st.isFile()) return { hostPath: child, path, st, opened: new OpenedFile(fd) };
+    if (kindOf(Number(st.mode)) === 'file') return { hostPath: child, path, st, opened: new OpenedFile(fd) };
   } catch {
     // Fall through: closed below, then looked at by path.
   }
