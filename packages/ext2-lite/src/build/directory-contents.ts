@@ -9,16 +9,19 @@ import { DIR_ENTRY_FIELDS, DIR_ENTRY_HEADER, FILE_TYPE, NAME_MAX, minRecLen } fr
 
 /**
  * A name as a string key (one char per byte), or undefined when the name
- * holds NUL or '/'. One pass: every entry of a build goes through here.
+ * holds NUL or '/' or is longer than NAME_MAX (no entry can have it; checkNew
+ * tells those apart first). Every entry of a build goes through here: the bytes are
+ * checked in a loop that allocates nothing, and the key made in one call
+ * (a flat string; appending a char at a time made one string per byte).
  */
 function nameKey(name: Uint8Array): string | undefined {
-  let key = '';
+  if (name.length > NAME_MAX) return undefined;
   for (let i = 0; i < name.length; i++) {
     const c = name[i] as number;
     if (c === 0 || c === 0x2f) return undefined;
-    key += String.fromCharCode(c);
   }
-  return key;
+  // At most NAME_MAX (255) bytes: well within apply's argument limit.
+  return String.fromCharCode.apply(null, name as unknown as number[]);
 }
 
 export class DirectoryContents {
