@@ -27,6 +27,19 @@ function runEntry(which: 'bundle' | 'modules', args: string[]): { code: number; 
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr.replace(/^code cache \w+\n/, '') };
 }
 
+/** Runs `body` with a scratch folder holding `tree/a` ('alpha\n'); removes it after. */
+function withTree(body: (dir: string, tree: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'ext2-cli-bundle-tree-'));
+  try {
+    const tree = join(dir, 'tree');
+    mkdirSync(tree);
+    writeFileSync(join(tree, 'a'), 'alpha\n');
+    body(dir, tree);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('the bundled command (dist/ext2-lite.cjs)', () => {
   it('exists and is at least as new as the compiled modules, so bin/ext2-lite.cjs runs it', () => {
     expect(existsSync(BUNDLE), 'the build (npm run build / npm ci) writes dist/ext2-lite.cjs').toBe(true);
@@ -46,19 +59,13 @@ describe('the bundled command (dist/ext2-lite.cjs)', () => {
     const loaded = JSON.parse(r.stdout) as string[];
     for (const name of ['child_process', 'net', 'zlib', 'worker_threads', 'readline', 'stream']) expect(loaded, name).not.toContain(`NativeModule ${name}`);
     // ...yet they work: a gzip archive (zlib, stream) through the bundle.
-    const dir = mkdtempSync(join(tmpdir(), 'ext2-cli-lazy-'));
-    try {
-      const tree = join(dir, 'tree');
-      mkdirSync(tree);
-      writeFileSync(join(tree, 'a'), 'alpha\n');
+    withTree((dir, tree) => {
       const tgz = join(dir, 'tree.tgz');
       expect(spawnSync('tar', ['-czf', tgz, '-C', tree, '.']).status).toBe(0);
       const img = join(dir, 'disk.img');
       expect(runEntry('bundle', ['mkfs', img, '--size', '8M', '-d', tgz]).code).toBe(0);
       expect(runEntry('bundle', ['cat', `${img}:/a`]).out).toBe('alpha\n');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('is ASCII (the loader reads it as latin1)', () => {
@@ -66,11 +73,7 @@ describe('the bundled command (dist/ext2-lite.cjs)', () => {
   });
 
   it('mkfs -d of a directory, stdio all pipes: loads neither node:crypto nor the streams of stdin and stderr', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ext2-cli-lean-'));
-    try {
-      const tree = join(dir, 'tree');
-      mkdirSync(tree);
-      writeFileSync(join(tree, 'a'), 'alpha\n');
+    withTree((dir, tree) => {
       const probe = join(dir, 'probe.cjs');
       writeFileSync(probe, "process.on('exit', () => require('node:fs').writeFileSync(process.env.PROBE_OUT, JSON.stringify(process.moduleLoadList)));\n");
       const out = join(dir, 'loaded.json');
@@ -88,9 +91,7 @@ describe('the bundled command (dist/ext2-lite.cjs)', () => {
       // A pipe on stdin or stderr becomes a net.Socket once touched; random uuids come from /dev/urandom.
       expect(loaded.filter((m) => /crypto/.test(m))).toEqual([]);
       for (const name of ['net', 'tty']) expect(loaded, name).not.toContain(`NativeModule ${name}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('gives the same output, errors and exit codes as the modules', () => {
