@@ -29,6 +29,14 @@ export function blockCached(mapping: AddressSpace<Ext2Inode>, pos: number, len: 
   return cachedUptodate(mapping, pos, len) !== undefined;
 }
 
+/** Runs `edit` on bytes [pos, pos + len) of the locked, uptodate `folio` (not under writeback) and marks them dirty. */
+function editLocked<T>(folio: Folio, pos: number, len: number, edit: (bytes: Uint8Array) => T): CachedEdit<T> {
+  const off = pos - folio.pos;
+  const value = edit(folio.data.subarray(off, off + len));
+  folio.setRangeDirty(off, len);
+  return { done: true, value };
+}
+
 /** What an in-place edit did: ran (with `edit`'s result), or could not run without a wait or a read. */
 export type CachedEdit<T> = { done: true; value: T } | { done: false };
 
@@ -48,10 +56,7 @@ export function editCachedBlockNow<T>(mapping: AddressSpace<Ext2Inode>, pos: num
   if (!folio.lock.tryLock()) return { done: false };
   try {
     if (folio.writeback) return { done: false };
-    const off = pos - folio.pos;
-    const value = edit(folio.data.subarray(off, off + len));
-    folio.setRangeDirty(off, len);
-    return { done: true, value };
+    return editLocked(folio, pos, len, edit);
   } finally {
     folio.lock.unlock();
   }
@@ -81,10 +86,7 @@ export async function editCachedBlock<T>(mapping: AddressSpace<Ext2Inode>, pos: 
   try {
     if (folio.owner !== mapping || !folio.isRangeUptodate(pos - folio.pos, len)) return { done: false };
     while (folio.writeback) await folio.waitWriteback();
-    const off = pos - folio.pos;
-    const value = edit(folio.data.subarray(off, off + len));
-    folio.setRangeDirty(off, len);
-    return { done: true, value };
+    return editLocked(folio, pos, len, edit);
   } finally {
     folio.lock.unlock();
   }
