@@ -72,7 +72,7 @@ describe('the bundled command (dist/ext2-lite.cjs)', () => {
     expect(readFileSync(BUNDLE).every((b) => b < 0x80)).toBe(true);
   });
 
-  it('mkfs -d of a directory, stdio all pipes: loads neither node:crypto nor the streams of stdin and stderr', () => {
+  it('mkfs -d of a directory, stdin and stderr pipes, stdout a file: loads neither node:crypto, nor perf_hooks, nor any stream module', () => {
     withTree((dir, tree) => {
       const probe = join(dir, 'probe.cjs');
       writeFileSync(probe, "process.on('exit', () => require('node:fs').writeFileSync(process.env.PROBE_OUT, JSON.stringify(process.moduleLoadList)));\n");
@@ -90,8 +90,35 @@ describe('the bundled command (dist/ext2-lite.cjs)', () => {
       const loaded = JSON.parse(readFileSync(out, 'utf8')) as string[];
       // A pipe on stdin or stderr becomes a net.Socket once touched; random uuids come from /dev/urandom.
       expect(loaded.filter((m) => /crypto/.test(m))).toEqual([]);
-      for (const name of ['net', 'tty']) expect(loaded, name).not.toContain(`NativeModule ${name}`);
+      // Text for a file stdout is written without Node's stdout stream; the mkfs timing uses process.hrtime.
+      for (const name of ['net', 'tty', 'stream', 'perf_hooks']) expect(loaded, name).not.toContain(`NativeModule ${name}`);
     });
+  });
+
+  it('writes to a file or /dev/null exactly what it writes to a pipe', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ext2-cli-bundle-stdout-'));
+    try {
+      const img = join(dir, 'disk.img');
+      expect(runBin(['mkfs', img, '--size', '8M', '-U', '1b4e28ba-2fa1-11d2-883f-0016d3cca427']).code).toBe(0);
+      const bin = join(PACKAGE_ROOT, 'bin', 'ext2-lite.cjs');
+      for (const args of [['ls', '-la', `${img}:/`], ['info', '--json', img], ['--help'], ['cat', `${img}:/missing`], ['mkdir', '--bogus']]) {
+        const piped = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+        const file = join(dir, 'stdout');
+        const fd = openSync(file, 'w');
+        let r: ReturnType<typeof spawnSync>;
+        try {
+          r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', stdio: ['ignore', fd, 'pipe'] });
+        } finally {
+          closeSync(fd);
+        }
+        expect(readFileSync(file, 'utf8'), args.join(' ')).toBe(piped.stdout);
+        expect([r.status, r.stderr], args.join(' ')).toEqual([piped.status, piped.stderr]);
+        const ignored = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+        expect([ignored.status, ignored.stderr], args.join(' ')).toEqual([piped.status, piped.stderr]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('gives the same output, errors and exit codes as the modules', () => {

@@ -8,6 +8,12 @@ import { ExitCode } from './exit-codes.js';
 /** The streams and environment a command run uses. */
 export interface CliIo {
   stdout: Writable;
+  /**
+   * Writes text to stdout, in order with `stdout`'s writes; when absent,
+   * text goes through `stdout.write`. (The command's entry writes text to a
+   * file stdout without building Node's stream.)
+   */
+  writeText?: (text: string) => void;
   stderr: Writable;
   stdin: Readable;
   /** True when stderr is a terminal: only then is progress drawn. */
@@ -64,7 +70,7 @@ export function createContext(io: CliIo, options: GlobalOptions, verb: string): 
       if (SEVERITY.indexOf(failure.exitCode) > SEVERITY.indexOf(ctx.failureCode)) ctx.failureCode = failure.exitCode;
       io.stderr.write(`${options.json ? formatFailureJson(failure) : formatFailure(failure)}\n`);
     },
-    out: (text) => void io.stdout.write(text),
+    out: (text) => writeText(io, text),
     outBytes: (bytes) => writeWithBackpressure(io.stdout, bytes),
     warn: (text) => {
       if (!options.quiet) io.stderr.write(`${text}\n`);
@@ -74,6 +80,12 @@ export function createContext(io: CliIo, options: GlobalOptions, verb: string): 
     },
   };
   return ctx;
+}
+
+/** Writes text to `io`'s stdout (through writeText when it has one). */
+export function writeText(io: CliIo, text: string): void {
+  if (io.writeText === undefined) io.stdout.write(text);
+  else io.writeText(text);
 }
 
 /** Writes `bytes`; resolves once the stream can take more (or rejects on a stream error). */

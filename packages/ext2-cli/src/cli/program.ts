@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ImagePool } from '../address/open-image.js';
-import { createContext, type CliIo, type GlobalOptions } from './cli-context.js';
+import { createContext, writeText, type CliIo, type GlobalOptions } from './cli-context.js';
 import { describeFailure, formatFailure, formatFailureJson } from './error-report.js';
 import { ExitCode } from './exit-codes.js';
 import type { VerbDefinition, VerbRunner } from './verb.js';
@@ -47,7 +47,8 @@ function buildProgram(io: CliIo, argv: string[], setExit: (code: number) => void
   const json = argv.includes('--json');
   const program = new Command('ext2-lite')
     .description(DESCRIPTION)
-    .version(packageVersion(), '-V, --version')
+    // package.json is read only when the version is asked for (a file read and a JSON parse on every run otherwise).
+    .version(argv.includes('-V') || argv.includes('--version') ? packageVersion() : '', '-V, --version')
     .option('--json', 'machine-readable output (and errors) as JSON')
     .option('-q, --quiet', 'no warnings or progress on stderr')
     .option('-v, --verbose', 'say more on stderr')
@@ -56,7 +57,7 @@ function buildProgram(io: CliIo, argv: string[], setExit: (code: number) => void
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => void io.stdout.write(text),
+      writeOut: (text) => writeText(io, text),
       writeErr: (text) => void io.stderr.write(text),
       outputError: (text, write) => {
         const message = text.replace(/^error: /, '').trim();

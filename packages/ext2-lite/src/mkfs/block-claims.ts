@@ -37,6 +37,14 @@ export class BlockClaims {
     const span = blocksCount - firstDataBlock;
     let block = goal >= firstDataBlock && goal < blocksCount ? goal : firstDataBlock;
     for (let tried = 0; tried < span; tried++) {
+      const group = this.layout.groups[this.groupOf(block)];
+      if (group !== undefined && block < group.first + group.metadataBlocks) {
+        // A group's metadata (its inode table alone is thousands of blocks) is passed in one step.
+        const end = group.first + group.metadataBlocks;
+        tried += end - block - 1;
+        block = end < blocksCount ? end : firstDataBlock;
+        continue;
+      }
       if (!this.isUsed(block)) {
         this.extra.add(block);
         this.extraPerGroup[this.groupOf(block)] = (this.extraPerGroup[this.groupOf(block)] ?? 0) + 1;
