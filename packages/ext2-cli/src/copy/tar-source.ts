@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
+import type tar from 'tar-stream';
 import { FsError } from '@iomap/core';
 import { pathKey, type EntryKind, type TreeEntry } from './tree-entry.js';
 import { makeDev } from '../show/mode-string.js';
@@ -88,7 +88,9 @@ export async function openArchive(path: string, stdin: () => Readable): Promise<
 
 /** The entries of a tar stream. Each entry's data must be consumed before the next is requested. */
 export async function* tarTree(stream: Readable): AsyncGenerator<TreeEntry> {
-  const extract = tar.extract({ filenameEncoding: 'latin1' });
+  // Loaded here, not with the command: tar-stream and the streamx it builds on cost ~1 ms of every run to load.
+  const { default: tarStream } = await import('tar-stream');
+  const extract = tarStream.extract({ filenameEncoding: 'latin1' });
   stream.on('error', (err) => extract.destroy(err));
   stream.pipe(extract);
   for await (const item of extract) {
