@@ -12,7 +12,7 @@
 // the command pays and mke2fs does not.
 // When NODE_EXTRA_CA_CERTS is set (it is on the VM we measure on), every
 // Node process parses that CA bundle before running any code (~45 ms here,
-// for a command that makes no TLS connection): a third row per workload
+// for a command that makes no TLS connection): a fourth row per workload
 // runs ext2-lite without it, as on a machine without the variable, and a
 // last row shows what it costs a bare `node -e 0`.
 //
@@ -115,8 +115,8 @@ try {
     const i = median(inside);
     rows.push(`| ${w.name} (s) | ${o.toFixed(2)} | ${t.toFixed(2)} (mke2fs -t ext2 -d) | ${(o / t).toFixed(2)} |`);
     rows.push(`| ${w.name}, in process: format + copy, start-up excluded (s) | ${i.toFixed(2)} | ${t.toFixed(2)} (mke2fs whole process) | ${(i / t).toFixed(2)} |`);
-    const h = median(warm);
-    rows.push(`| ${w.name}, in process, JIT warm: a second identical copy in the same process (s) | ${h.toFixed(2)} | ${t.toFixed(2)} (mke2fs whole process) | ${(h / t).toFixed(2)} |`);
+    const warmed = median(warm);
+    rows.push(`| ${w.name}, in process, JIT warm: a second identical copy in the same process (s) | ${warmed.toFixed(2)} | ${t.toFixed(2)} (mke2fs whole process) | ${(warmed / t).toFixed(2)} |`);
     if (withoutCa.length > 0) {
       const c = median(withoutCa);
       rows.push(`| ${w.name}, without NODE_EXTRA_CA_CERTS (s) | ${c.toFixed(2)} | ${t.toFixed(2)} (mke2fs -t ext2 -d) | ${(c / t).toFixed(2)} |`);
