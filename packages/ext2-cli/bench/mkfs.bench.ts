@@ -54,7 +54,7 @@ function inProcessSeconds(stderr: string): number {
 function warmSeconds(image: string, args: string[]): number {
   const r = spawnSync(process.execPath, [COPY_TWICE, image, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) throw new Error(`copy-twice.cjs failed: ${r.stderr.toString()}`);
-  return (JSON.parse(r.stdout.toString()) as { warm: number }).warm;
+  return inProcessSeconds((JSON.parse(r.stdout.toString()) as { warm: string }).warm);
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
