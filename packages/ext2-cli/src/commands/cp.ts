@@ -1,4 +1,4 @@
-// cp [-r] [-p] [-P] [-L] [-f] SRC... DST — host->image, image->host,
+// cp [-r] [-p] [-P] [-L] [-f] [--xattrs] SRC... DST — host->image, image->host,
 // image->image; '-' is stdin (as SRC) or stdout (as DST). Symlinks are
 // copied as symlinks unless -L. Extraction onto the host is safe against
 // crafted images (copy/host-sink.ts).
@@ -15,6 +15,7 @@ import { UsageError } from '../cli/usage-error.js';
 import { examples, type VerbDefinition } from '../cli/verb.js';
 import { destinationState, targetPath } from '../copy/copy-plan.js';
 import { hostTree } from '../copy/host-source.js';
+import { readHostXattrs } from '../copy/host-xattrs.js';
 import { HostSink } from '../copy/host-sink.js';
 import { imageTree } from '../copy/image-source.js';
 import { ImageSink } from '../copy/image-sink.js';
@@ -28,6 +29,7 @@ export interface CpOptions {
   noDereference?: boolean;
   dereference?: boolean;
   force?: boolean;
+  xattrs?: boolean;
 }
 
 const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
@@ -42,7 +44,8 @@ async function openSource(ctx: CliContext, pool: ImagePool, src: Address, option
   if (src.kind === 'host') {
     const path = resolve(ctx.io.cwd, src.path);
     const st = await lstat(path);
-    const tree = hostTree(path, { dereference });
+    const xattrs = options.xattrs === true ? readHostXattrs(path, { dereference, env: ctx.io.env, instead: 'or copy without --xattrs' }) : undefined;
+    const tree = hostTree(path, { dereference, xattrs });
     const kind: TreeEntry['kind'] = st.isDirectory() ? 'dir' : st.isSymbolicLink() && !dereference ? 'symlink' : 'file';
     return { tree, kind, size: st.isFile() ? st.size : 0 };
   }
@@ -59,9 +62,10 @@ async function openSource(ctx: CliContext, pool: ImagePool, src: Address, option
 }
 
 async function sinkFor(ctx: CliContext, pool: ImagePool, dst: Address, target: string, options: CpOptions, progress?: Progress): Promise<TreeSink> {
-  if (dst.kind === 'host') return new HostSink(ctx, resolve(ctx.io.cwd, target), { preserve: options.preserve === true, force: options.force === true }, progress);
+  const common = { preserve: options.preserve === true, force: options.force === true, xattrs: options.xattrs === true };
+  if (dst.kind === 'host') return new HostSink(ctx, resolve(ctx.io.cwd, target), common, progress);
   const { fs, fsp } = await pool.mount(dst, true);
-  return new ImageSink(fs, fsp, target, { image: dst.image, preserve: options.preserve === true, force: options.force === true, now: nowNs }, progress);
+  return new ImageSink(fs, fsp, target, { ...common, image: dst.image, now: nowNs }, progress);
 }
 
 /** cp SRC - : one file to stdout. */
@@ -103,10 +107,11 @@ export const defineCp: VerbDefinition = (program, run) => {
     .argument('<SRC-and-DST...>', 'one or more sources, then the destination')
     .option('-r, --recursive', 'copy directories recursively (-R too)')
     .addOption(new Option('-R').hideHelp())
-    .option('-p, --preserve', 'keep mode (with setuid/setgid/sticky), owner, times and xattrs')
+    .option('-p, --preserve', 'keep mode (with setuid/setgid/sticky), owner, times and xattrs (on the host side only with --xattrs)')
     .option('-L, --dereference', 'follow symlinks in the sources')
     .option('-P, --no-dereference', 'copy symlinks as symlinks (the default)')
     .option('-f, --force', 'replace existing symlinks and special files at the destination')
+    .option('--xattrs', 'copy extended attributes (also without -p); on the host side they are read and set with getfattr/setfattr (Debian package attr)')
     .addHelpText('after', examples('ext2-lite cp -r ./rootfs/etc disk.img:/', 'ext2-lite cp -rp disk.img:/var/log ./logs', 'ext2-lite cp disk.img:/etc/hosts -', 'echo hi | ext2-lite cp - disk.img:/hello.txt'))
     .action(
       run<CpOptions>('cp', async ({ ctx, pool, operands, options }) => {

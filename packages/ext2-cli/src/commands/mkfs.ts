@@ -1,5 +1,5 @@
 // mkfs IMAGE --size 64M [-b] [-I] [-N|-i] [-m] [-L] [-U] [-E ...] [-O ...]
-//      [-d DIR|TARBALL|-] [--squash-owners] [--uid N] [--gid N] [--reproducible]
+//      [-d DIR|TARBALL|-] [--xattrs] [--squash-owners] [--uid N] [--gid N] [--reproducible]
 // Makes an ext2 filesystem (mke2fs's flags and defaults) in an image file —
 // created if needed, or re-created empty (sparse) — or in a partition or at
 // an offset of an existing disk image; -d then copies a tree in.
@@ -21,7 +21,7 @@ import { examples, type VerbDefinition } from '../cli/verb.js';
 import { BuilderSink } from '../copy/builder-sink.js';
 import { copyTree } from '../copy/tree-sink.js';
 import { mkfsOptionsOf, type MkfsFlags } from '../mkfs/mkfs-flags.js';
-import { openPopulateSource, rewriteEntries, type EntryRewrite } from '../mkfs/populate-source.js';
+import { openPopulateSource, rewriteEntries, type EntryRewrite, type PopulateOptions } from '../mkfs/populate-source.js';
 import { derivedUuid, digestInput, sourceDateEpoch } from '../mkfs/reproducible.js';
 import { parseCount, parseSize } from '../show/sizes.js';
 
@@ -44,6 +44,9 @@ async function openTarget(ctx: CliContext, address: ImageAddress, size: number |
   return { file, device: file, zeroed: true };
 }
 
+/** How -d is read: --xattrs, with getfattr found on the command's PATH. */
+const populateOptions = (ctx: CliContext, flags: MkfsFlags): PopulateOptions => ({ xattrs: flags.xattrs === true, env: ctx.io.env });
+
 /** Spools stdin to a temporary file, for inputs that must be read twice. */
 async function spoolStdin(ctx: CliContext): Promise<{ path: string; dispose: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'ext2-lite-stdin-'));
@@ -57,7 +60,7 @@ async function reproducibleSettings(ctx: CliContext, flags: MkfsFlags, options: 
   let epoch = sourceDateEpoch(ctx.io.env);
   let digest: Uint8Array = new Uint8Array(32);
   if (flags.populate !== undefined) {
-    const input = await digestInput(rewriteEntries((await openPopulateSource(flags.populate, ctx.io.cwd, () => ctx.io.stdin)).tree, { ...rewrite, clampNs: epoch === undefined ? undefined : BigInt(epoch) * 1_000_000_000n }));
+    const input = await digestInput(rewriteEntries((await openPopulateSource(flags.populate, ctx.io.cwd, () => ctx.io.stdin, populateOptions(ctx, flags))).tree, { ...rewrite, clampNs: epoch === undefined ? undefined : BigInt(epoch) * 1_000_000_000n }));
     digest = input.digest;
     epoch ??= input.newestMtimeSeconds;
   }
@@ -80,7 +83,7 @@ async function buildPopulated(ctx: CliContext, device: BlockDevice, options: Mkf
   const now = epoch === undefined ? () => BigInt(Date.now()) * 1_000_000n : () => BigInt(epoch) * 1_000_000_000n;
   // The source is opened after the layout, so a failed one leaves no stream (stdin) open.
   const builder = await ImageBuilder.create(device, options);
-  const { tree, uniquePaths } = await openPopulateSource(flags.populate as string, ctx.io.cwd, () => ctx.io.stdin);
+  const { tree, uniquePaths } = await openPopulateSource(flags.populate as string, ctx.io.cwd, () => ctx.io.stdin, populateOptions(ctx, flags));
   const source = rewriteEntries(tree, rewrite);
   const progress = startProgress(ctx, 'mkfs -d', 0);
   let entries = 0;
@@ -104,6 +107,7 @@ async function runMkfs(ctx: CliContext, operand: string, flags: MkfsFlags): Prom
   const address = parseImageOperand(operand, ctx.io.cwd, true);
   const size = flags.size === undefined ? undefined : parseSize(flags.size, '--size');
   const options = mkfsOptionsOf(flags);
+  if (flags.xattrs === true && flags.populate === undefined) throw new UsageError('--xattrs copies the extended attributes of a -d directory: give -d DIR');
   const rewrite: EntryRewrite = { squashOwners: flags.squashOwners === true, ...(flags.uid === undefined ? {} : { uid: parseCount(flags.uid, '--uid') }), ...(flags.gid === undefined ? {} : { gid: parseCount(flags.gid, '--gid') }) };
   const reproducible = flags.reproducible === true || sourceDateEpoch(ctx.io.env) !== undefined;
   let spooled: { path: string; dispose: () => Promise<void> } | undefined;
@@ -142,7 +146,7 @@ export const defineMkfs: VerbDefinition = (program, run) => {
     .description(
       'Make an ext2 filesystem in IMAGE (created, or re-created empty; with --partition/--offset, inside an existing disk image). ' +
         'Flags and defaults follow mke2fs -t ext2. -d copies a directory or tar archive in (regular files, directories, symlinks, ' +
-        'hard links, devices, FIFOs, modes, owners, times; xattrs from pax archives). --reproducible (or SOURCE_DATE_EPOCH) gives ' +
+        'hard links, devices, FIFOs, modes, owners, times; xattrs from pax archives, and from a directory with --xattrs). --reproducible (or SOURCE_DATE_EPOCH) gives ' +
         'bit-identical images for the same input.',
     )
     .argument('<IMAGE>', 'image file to make (IMAGE?offset=N for a filesystem at a byte offset)')
@@ -157,6 +161,7 @@ export const defineMkfs: VerbDefinition = (program, run) => {
     .option('-E, --extended <OPTS>', 'root_owner=UID:GID, hash_seed=UUID', collect)
     .option('-O, --features <LIST>', 'features to add or (with ^) remove, e.g. ^resize_inode', collect)
     .option('-d, --populate <DIR|TARBALL|->', "copy this directory or tar archive (.tar, .tar.gz; '-' for stdin) into the filesystem")
+    .option('--xattrs', "with -d DIR: copy the directory's extended attributes too (read with getfattr, Debian package attr)")
     .option('--squash-owners', 'with -d: every file owned by 0:0')
     .option('--uid <UID>', 'with -d: every file owned by this user')
     .option('--gid <GID>', 'with -d: every file in this group')

@@ -19,6 +19,7 @@ import type { Subject } from '../cli/error-report.js';
 import type { Progress } from '../cli/progress.js';
 import { displayBytes } from '../show/display-name.js';
 import { majorMinor } from '../show/mode-string.js';
+import { writeHostXattrs, type HostXattrTarget } from './host-xattrs.js';
 import { writeSparse } from './sparse-writer.js';
 import { existsError, type TreeSink } from './tree-sink.js';
 import { joinPath, pathKey, type TreeEntry } from './tree-entry.js';
@@ -31,6 +32,8 @@ export interface HostSinkOptions {
   preserve: boolean;
   /** cp -f: replace existing symlinks and special files too (regular files are always replaced). */
   force: boolean;
+  /** cp --xattrs: set the entries' extended attributes (with setfattr, when the copy finishes). */
+  xattrs?: boolean;
 }
 
 const seconds = (ns: bigint): number => {
@@ -47,6 +50,8 @@ export class HostSink implements TreeSink {
   /** Host path of the first entry of each hard-link group. */
   private readonly links = new Map<string, Buffer>();
   private readonly dirs: { path: Buffer; entry: TreeEntry }[] = [];
+  /** Entries whose xattrs finish() sets (--xattrs). */
+  private readonly withXattrs: HostXattrTarget[] = [];
   private readonly umask = process.umask();
 
   constructor(
@@ -94,9 +99,14 @@ export class HostSink implements TreeSink {
         break;
       default:
         await this.clear(path, shown, entry);
-        await this.makeSpecial(path, shown, entry);
+        if (!(await this.makeSpecial(path, shown, entry))) return;
     }
     if (entry.linkId !== undefined) this.links.set(entry.linkId, path);
+    this.noteXattrs(path, entry);
+  }
+
+  private noteXattrs(path: Buffer, entry: TreeEntry): void {
+    if (this.options.xattrs === true && entry.xattrs !== undefined && entry.xattrs.length > 0) this.withXattrs.push({ path, xattrs: entry.xattrs });
   }
 
   /** Removes a non-directory in the way; an existing directory is an error for a non-directory entry. */
@@ -125,6 +135,7 @@ export class HostSink implements TreeSink {
     }
     this.verified.add(pathKey(entry.path));
     this.dirs.push({ path, entry });
+    this.noteXattrs(path, entry);
   }
 
   private async writeFile(path: Buffer, entry: TreeEntry): Promise<void> {
@@ -149,10 +160,11 @@ export class HostSink implements TreeSink {
     }
   }
 
-  private async makeSpecial(path: Buffer, shown: string, entry: TreeEntry): Promise<void> {
+  /** Makes a FIFO or device node; false for a socket, which is not made. */
+  private async makeSpecial(path: Buffer, shown: string, entry: TreeEntry): Promise<boolean> {
     if (entry.kind === 'socket') {
       this.ctx.warn(`ext2-lite: ${shown}: socket not copied (sockets cannot be recreated from a file)`);
-      return;
+      return false;
     }
     // Node.js has no mknod/mkfifo; coreutils does it (devices need root).
     const mode = (this.options.preserve ? entry.perm : entry.perm & ~this.umask) & 0o7777;
@@ -166,6 +178,7 @@ export class HostSink implements TreeSink {
       await lchown(path, entry.uid, entry.gid).catch((err: unknown) => this.ownershipFailed(err, path));
       await utimes(path, seconds(entry.atimeNs), seconds(entry.mtimeNs));
     }
+    return true;
   }
 
   private async preserveLink(path: Buffer, entry: TreeEntry): Promise<void> {
@@ -181,6 +194,11 @@ export class HostSink implements TreeSink {
 
   /** Directory modes and times, deepest first (children changed the times; a read-only mode would have blocked them). */
   async finish(): Promise<void> {
+    // Xattrs first: a directory's read-only mode must not stop setfattr reaching what is inside.
+    for (const complaint of writeHostXattrs(this.withXattrs, this.ctx.io.env)) {
+      this.ctx.failures++;
+      this.ctx.warn(`ext2-lite: ${complaint}`);
+    }
     for (const { path, entry } of this.dirs.reverse()) {
       if (this.options.preserve) {
         await lchown(path, entry.uid, entry.gid).catch((err: unknown) => this.ownershipFailed(err, path));

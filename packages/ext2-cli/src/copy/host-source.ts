@@ -2,14 +2,16 @@
 // names as raw bytes, sorted byte-wise so the order (and an image built
 // from it) does not depend on the host's directory order. Symlinks are
 // entries of their own unless `dereference` (cp -L). Node.js cannot read
-// extended attributes or the holes of a sparse file without native code, so
-// host entries carry no xattrs and zero blocks become holes at the sink.
+// extended attributes or the holes of a sparse file without native code:
+// xattrs come from one getfattr run over the tree when asked for
+// (host-xattrs.ts), and zero blocks become holes at the sink.
 // The walk uses synchronous calls: a command walks one tree at a time, and
 // an awaited call costs tens of microseconds per file. A name readdir calls
 // a regular file is opened first and stat'ed through its descriptor, which
 // the entry's read then uses: one path lookup per file instead of two.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type BigIntStats } from 'node:fs';
 import { FsError } from '@iomap/core';
+import { hostXattrKey, type HostXattrs } from './host-xattrs.js';
 import type { EntryKind, TreeEntry } from './tree-entry.js';
 
 const CHUNK = 1 << 20;
@@ -129,6 +131,8 @@ export function symlinkLoopError(path: string): FsError {
 export interface HostTreeOptions {
   /** Follow symlinks (cp -L): a link to a directory is walked, to a file copied as that file. */
   dereference?: boolean;
+  /** Extended attributes of the tree's entries (readHostXattrs of the same root, same dereference). */
+  xattrs?: HostXattrs;
 }
 
 /**
@@ -140,6 +144,7 @@ export interface HostTreeOptions {
 export function* hostTree(root: string, options: HostTreeOptions = {}): Generator<TreeEntry, void, undefined> {
   const dereference = options.dereference === true;
   const look = dereference ? statSync : lstatSync;
+  const xattrs = options.xattrs;
   // One generator with an explicit stack of open directories: a recursive
   // generator would pass every entry up through one generator per level.
   const ancestors = new Set<string>();
@@ -151,6 +156,10 @@ export function* hostTree(root: string, options: HostTreeOptions = {}): Generato
       const { hostPath, path, st } = next;
       opened = next.opened;
       const entry = entryOf(path, hostPath, st, opened);
+      if (xattrs !== undefined) {
+        const found = xattrs.get(hostXattrKey(path));
+        if (found !== undefined && found.length > 0) entry.xattrs = found;
+      }
       if (entry.kind === 'symlink') entry.target = readlinkSync(hostPath, { encoding: 'buffer' });
       yield entry;
       // The consumer is done with the entry: a descriptor it did not use goes.

@@ -5,7 +5,7 @@
 // for the directory's children. Parents an archive leaves implicit are made
 // like `mkdir -p` (0755, root). File data skips zero blocks (holes).
 import { FsError } from '@iomap/core';
-import type { Ext2Filesystem } from '@iomap/ext2-lite';
+import type { Ext2Filesystem, Ext2Inode } from '@iomap/ext2-lite';
 import type { FsPromises } from '@iomap/vfs';
 import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFSOCK } from '@iomap/vfs';
 import type { Subject } from '../cli/error-report.js';
@@ -24,6 +24,8 @@ export interface ImageSinkOptions {
   image: string;
   /** Keep owners, special mode bits, times and xattrs of the source (cp -p, mkfs -d). */
   preserve: boolean;
+  /** Copy the source's xattrs without the rest of preserve (cp --xattrs). */
+  xattrs?: boolean;
   /** Replace existing non-directories of any type (cp -f); regular files are always replaced. */
   force: boolean;
   /** The inode-change time to record (ns since the epoch): the clock, or a fixed time for reproducible images. */
@@ -156,6 +158,7 @@ export class ImageSink implements TreeSink {
     const ctimeNs = this.options.now();
     if (!this.options.preserve) {
       if (entry.kind !== 'symlink') await inodeMethod(this.fs, 'setattr')(inode, { mode: entry.perm & 0o777, ctimeNs });
+      if (this.options.xattrs === true) await this.applyXattrs(inode, entry);
       return;
     }
     await inodeMethod(this.fs, 'setattr')(inode, {
@@ -166,6 +169,10 @@ export class ImageSink implements TreeSink {
       mtimeNs: entry.mtimeNs,
       ctimeNs,
     });
+    await this.applyXattrs(inode, entry);
+  }
+
+  private async applyXattrs(inode: Ext2Inode, entry: TreeEntry): Promise<void> {
     for (const [name, value] of entry.xattrs ?? []) await inodeMethod(this.fs, 'setxattr')(inode, name, value);
   }
 

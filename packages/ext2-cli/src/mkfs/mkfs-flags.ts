@@ -17,6 +17,8 @@ export interface MkfsFlags {
   extended?: string[];
   features?: string[];
   populate?: string;
+  /** -d DIR: the directory's xattrs too (getfattr). */
+  xattrs?: boolean;
   reproducible?: boolean;
   squashOwners?: boolean;
   uid?: string;

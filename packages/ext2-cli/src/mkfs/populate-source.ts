@@ -1,11 +1,13 @@
 // The tree `mkfs -d` copies in: a host directory, a tar archive (file,
 // gzip-compressed or not) or '-' (a tar archive on stdin); with owner
 // mapping (--squash-owners, --uid, --gid) and, for reproducible images,
-// times clamped to the build epoch.
+// times clamped to the build epoch. A directory's extended attributes come
+// in with --xattrs (read with getfattr); an archive's always do.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hostTree } from '../copy/host-source.js';
+import { readHostXattrs } from '../copy/host-xattrs.js';
 import { openArchive, tarTree } from '../copy/tar-source.js';
 import { mapSource, type TreeSource } from '../copy/tree-entry.js';
 
@@ -28,6 +30,13 @@ export interface PopulateSource {
   uniquePaths: boolean;
 }
 
+/** How the -d input is read. */
+export interface PopulateOptions {
+  /** A directory's extended attributes too (--xattrs), read with getfattr run in `env`. */
+  xattrs?: boolean;
+  env?: Record<string, string | undefined>;
+}
+
 /** Where -d points. */
 export type PopulateKind = 'directory' | 'archive';
 
@@ -44,8 +53,12 @@ export async function populateKind(path: string, cwd: string): Promise<PopulateK
  * removed, as it saved nothing on the 2-CPU VM we measure on, idle or busy;
  * the host calls cost as much on either thread and run slower side by side.
  */
-export async function openPopulateSource(path: string, cwd: string, stdin: () => Readable): Promise<PopulateSource> {
-  if ((await populateKind(path, cwd)) === 'directory') return { tree: hostTree(resolve(cwd, path)), uniquePaths: true };
+export async function openPopulateSource(path: string, cwd: string, stdin: () => Readable, options: PopulateOptions = {}): Promise<PopulateSource> {
+  if ((await populateKind(path, cwd)) === 'directory') {
+    const root = resolve(cwd, path);
+    const xattrs = options.xattrs === true ? readHostXattrs(root, { env: options.env, instead: 'or give -d a tar archive made with tar --xattrs' }) : undefined;
+    return { tree: hostTree(root, { xattrs }), uniquePaths: true };
+  }
   return { tree: tarTree(await openArchive(path === '-' ? '-' : resolve(cwd, path), stdin)), uniquePaths: false };
 }
 

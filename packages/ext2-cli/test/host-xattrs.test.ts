@@ -1,0 +1,215 @@
+// Host extended attributes (--xattrs): the getfattr dump parser and the
+// setfattr dump writer on their own, then end to end with the spawned
+// command against the attr tools, mke2fs -d and the kernel: a tree's xattrs
+// (every namespace ext2 keeps, names and paths that getfattr must quote,
+// values in the inode and in blocks) reach the image exactly, and come back
+// out onto the host exactly.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, it, describe as plainDescribe } from 'vitest';
+import { formatSetfattrDump, hostXattrKey, parseGetfattrDump } from '../src/copy/host-xattrs.js';
+import { withKernelMount } from './support/kernel-mount.js';
+import { runBin } from './support/run-cli.js';
+import { loopMountUnavailable, needTools, run } from './support/tools.js';
+
+const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text));
+
+plainDescribe('getfattr dumps', () => {
+  it('parses sections by path below the root, unquoting \\ooo in paths and names; empty values; the root itself', () => {
+    const dump = [
+      '# file: /r',
+      'user.top=0sdG9w',
+      '',
+      '# file: /r/we ird\\012name=\\134\u00c3\u00a9',
+      'user.a\\075b=0sAP8Q',
+      'user.empty=0s',
+      '',
+      '# file: /r/d/f',
+      'security.capability=0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=',
+      'trusted.t=0sbXVsdGkKbGluZQ==',
+      '',
+    ].join('\n');
+    const parsed = parseGetfattrDump(Buffer.from(dump, 'latin1'), '/r');
+    expect([...parsed.keys()]).toEqual(['', 'we ird\nname=\\\u00c3\u00a9', 'd/f']);
+    expect(parsed.get('')).toEqual([['user.top', bytes('top')]]);
+    expect(parsed.get('we ird\nname=\\\u00c3\u00a9')).toEqual([
+      ['user.a=b', new Uint8Array([0, 0xff, 0x10])],
+      ['user.empty', new Uint8Array(0)],
+    ]);
+    expect(parsed.get('d/f')?.map(([n]) => n)).toEqual(['security.capability', 'trusted.t']);
+    expect(parsed.get('d/f')?.[1]?.[1]).toEqual(bytes('multi\nline'));
+    // The key a host walk computes for the same entry finds it.
+    expect(parsed.has(hostXattrKey([bytes('we ird\nname=\\\u00e9')]))).toBe(true);
+  });
+
+  it('a root given with a trailing slash, and "/" itself', () => {
+    expect([...parseGetfattrDump(Buffer.from('# file: /r/x\nuser.a=0s\n'), '/r/').keys()]).toEqual(['x']);
+    expect([...parseGetfattrDump(Buffer.from('# file: /\nuser.a=0s\n\n# file: /x\nuser.b=0s\n'), '/').keys()]).toEqual(['', 'x']);
+  });
+
+  it('EIO for what is not a getfattr dump: a path outside the root, an attribute before any file, a value not in base64', () => {
+    for (const dump of ['# file: /elsewhere/x\nuser.a=0s\n', 'user.a=0s\n', '# file: /r/x\nuser.a="text"\n']) {
+      expect(() => parseGetfattrDump(Buffer.from(dump), '/r'), dump).toThrow(expect.objectContaining({ code: 'EIO' }));
+    }
+  });
+
+  it('what formatSetfattrDump writes, parseGetfattrDump reads back (any bytes in names and paths)', () => {
+    const component = fc.uint8Array({ minLength: 1, maxLength: 12 }).filter((b) => !b.includes(0) && !b.includes(0x2f));
+    const xattrName = fc.uint8Array({ minLength: 1, maxLength: 12 }).filter((b) => !b.includes(0)).map((b) => `user.${Buffer.from(b).toString('latin1')}`);
+    const target = fc.record({
+      path: fc.array(component, { minLength: 1, maxLength: 3 }),
+      xattrs: fc.array(fc.tuple(xattrName, fc.uint8Array({ maxLength: 40 })), { minLength: 1, maxLength: 4 }),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(target, { selector: (t) => hostXattrKey(t.path), maxLength: 5 }), (targets) => {
+        const dump = formatSetfattrDump(targets.map((t) => ({ path: Buffer.concat([Buffer.from('/root'), ...t.path.flatMap((c) => [Buffer.from('/'), Buffer.from(c)])]), xattrs: t.xattrs })));
+        const parsed = parseGetfattrDump(dump, '/root');
+        expect(parsed.size).toBe(targets.length);
+        for (const t of targets) {
+          // Names go out as UTF-8 bytes and come back decoded from UTF-8: the same strings.
+          expect(parsed.get(hostXattrKey(t.path))).toEqual(t.xattrs);
+        }
+      }),
+    );
+  });
+});
+
+const { tools, describe } = needTools('ext2-lite host xattrs', ['getfattr', 'setfattr', 'mke2fs', 'e2fsck', 'debugfs'] as const);
+const noKernel = loopMountUnavailable();
+const itKernel = noKernel === undefined ? it : it.skip;
+const root = process.getuid?.() === 0;
+
+let dir = '';
+let tree = '';
+/** A name getfattr and setfattr must quote: newline, backslash, '=', a control byte, UTF-8. */
+const ODD = 'we ird\nname=\\\x01\u00e9';
+
+/** `getfattr` of every object under `at`, with paths relative to it: the tree's xattrs as one comparable text. */
+function xattrDump(at: string): string {
+  const r = spawnSync(tools.getfattr, ['-R', '-P', '-h', '-d', '-m', '-', '-e', 'base64', '.'], { cwd: at, env: { ...process.env, LC_ALL: 'C' }, encoding: 'latin1' });
+  if (r.status !== 0) throw new Error(`getfattr in ${at} failed: ${r.stderr}`);
+  // Sections in path order (getfattr lists in directory order); lost+found has none.
+  return r.stdout
+    .split('\n\n')
+    .filter((s) => s.trim() !== '')
+    .sort()
+    .join('\n\n');
+}
+
+function setXattr(path: string, name: string, value: string | Buffer): void {
+  const encoded = typeof value === 'string' ? value : `0x${value.toString('hex')}`;
+  run(tools.setfattr, ['-h', '-n', name, '-v', encoded, path]);
+}
+
+beforeAll(() => {
+  if (tools.getfattr === undefined) return;
+  dir = mkdtempSync(join(tmpdir(), 'ext2-cli-xattrs-'));
+  tree = join(dir, 'tree');
+  mkdirSync(join(tree, 'etc', 'deep'), { recursive: true });
+  writeFileSync(join(tree, 'etc', 'hosts'), '127.0.0.1 localhost\n');
+  writeFileSync(join(tree, 'etc', 'deep', 'big'), 'x');
+  writeFileSync(join(tree, 'plain'), 'no attributes\n');
+  writeFileSync(join(tree, ODD), 'odd\n');
+  writeFileSync(join(tree, 'same-a'), 'a');
+  writeFileSync(join(tree, 'same-b'), 'b');
+  symlinkSync('etc/hosts', join(tree, 'link'));
+  setXattr(tree, 'user.root', 'on the root directory');
+  setXattr(join(tree, 'etc'), 'user.dir', 'a directory');
+  setXattr(join(tree, 'etc', 'hosts'), 'user.origin', 'host');
+  setXattr(join(tree, 'etc', 'hosts'), 'user.empty', Buffer.alloc(0));
+  setXattr(join(tree, 'etc', 'hosts'), 'user.binary', Buffer.from([0, 1, 2, 0xff]));
+  // Too big for the inode (but not for a 1 KiB block): the value goes to an xattr block.
+  setXattr(join(tree, 'etc', 'deep', 'big'), 'user.big', Buffer.alloc(900, 0xab));
+  setXattr(join(tree, ODD), 'user.odd=name\\', 'quoted name');
+  // Identical sets: ext2 may share one block between them.
+  for (const f of ['same-a', 'same-b']) setXattr(join(tree, f), 'user.shared', Buffer.alloc(600, 7));
+  if (root) {
+    setXattr(join(tree, 'etc', 'hosts'), 'security.capability', Buffer.from('0100000200200000000000000000000000000000', 'hex'));
+    setXattr(join(tree, 'etc'), 'trusted.overlay', 'y');
+    setXattr(join(tree, 'link'), 'trusted.on-the-link', 'itself');
+  }
+});
+afterAll(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+describe('host xattrs, end to end', () => {
+  it('mkfs -d DIR --xattrs: e2fsck -fn clean, and the image holds the same xattrs as the tree and as mke2fs -d made (read back with cp --xattrs)', () => {
+    const ours = join(dir, 'ours.img');
+    const made = runBin(['mkfs', ours, '-s', '16M', '-d', tree, '--xattrs']);
+    expect(made.stderr).toBe('');
+    expect(made.code).toBe(0);
+    run(tools.e2fsck, ['-fn', ours]);
+    expect(runBin(['check', ours]).code).toBe(0);
+    expect(run(tools.debugfs, ['-R', 'ea_list /etc/hosts', ours])).toContain('user.origin (4) = "host"');
+
+    const theirs = join(dir, 'theirs.img');
+    run(tools.mke2fs, ['-q', '-F', '-t', 'ext2', '-d', tree, theirs, '16M']);
+    const want = xattrDump(tree);
+    expect(want).toContain('user.odd\\075name\\134=');
+    for (const image of [ours, theirs]) {
+      const out = join(dir, `out-${image.endsWith('ours.img') ? 'ours' : 'theirs'}`);
+      const copied = runBin(['cp', '-r', '--xattrs', `${image}:/`, out]);
+      expect(copied.stderr, image).toBe('');
+      expect(copied.code, image).toBe(0);
+      expect(xattrDump(out), image).toBe(want);
+    }
+  });
+
+  itKernel('mkfs -d DIR --xattrs: the kernel reads the same xattrs as the tree has', () => {
+    const image = join(dir, 'kernel.img');
+    expect(runBin(['mkfs', image, '-s', '16M', '-b', '4096', '-d', tree, '--xattrs']).code).toBe(0);
+    withKernelMount(image, (mnt) => expect(xattrDump(mnt)).toBe(xattrDump(tree)));
+  });
+
+  it('without --xattrs a directory brings none (the flag is what reads them)', () => {
+    const image = join(dir, 'without.img');
+    expect(runBin(['mkfs', image, '-s', '16M', '-d', tree]).code).toBe(0);
+    expect(run(tools.debugfs, ['-R', 'ea_list /etc/hosts', image])).not.toContain('user.origin');
+  });
+
+  it('cp -r --xattrs into an mke2fs image (no -p): the xattrs land, e2fsck -fn clean', () => {
+    const image = join(dir, 'cp.img');
+    run(tools.mke2fs, ['-q', '-F', '-t', 'ext2', image, '16M']);
+    const copied = runBin(['cp', '-r', '--xattrs', join(tree, 'etc'), `${image}:/`]);
+    expect(copied.stderr).toBe('');
+    expect(copied.code).toBe(0);
+    run(tools.e2fsck, ['-fn', image]);
+    const listed = run(tools.debugfs, ['-R', 'ea_list /etc/hosts', image]);
+    expect(listed).toContain('user.origin (4) = "host"');
+    expect(listed).toContain('user.binary (4) = 00 01 02 ff');
+    expect(run(tools.debugfs, ['-R', 'ea_list /etc/deep/big', image])).toContain('user.big (900)');
+  });
+
+  it('--reproducible --xattrs: the same tree twice gives the same sha256; a changed xattr value changes the image', () => {
+    const sha = (image: string): string => createHash('sha256').update(readFileSync(image)).digest('hex');
+    const build = (name: string): string => {
+      const image = join(dir, name);
+      const r = runBin(['mkfs', image, '-s', '16M', '-d', tree, '--xattrs', '--reproducible'], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
+      expect(r.code, r.stderr).toBe(0);
+      return sha(image);
+    };
+    const first = build('r1.img');
+    expect(build('r2.img')).toBe(first);
+    setXattr(join(tree, 'plain'), 'user.later', 'changed');
+    try {
+      expect(build('r3.img')).not.toBe(first);
+    } finally {
+      run(tools.setfattr, ['-x', 'user.later', join(tree, 'plain')]);
+    }
+  });
+
+  it('getfattr missing: exit 1, ENOENT, a message that names the package and the tar alternative; --xattrs without -d is a usage error', () => {
+    const bare = mkdtempSync(join(dir, 'no-tools-'));
+    const r = runBin(['mkfs', join(dir, 'missing.img'), '-s', '8M', '-d', tree, '--xattrs'], { env: { PATH: bare } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ENOENT: reading host xattrs needs getfattr \(Debian\/Ubuntu: apt install attr\); or give -d a tar archive made with tar --xattrs/);
+    const usage = runBin(['mkfs', join(dir, 'usage.img'), '-s', '8M', '--xattrs']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--xattrs copies the extended attributes of a -d directory/);
+  });
+});
