@@ -203,6 +203,15 @@ describe('host xattrs, end to end', () => {
     }
   });
 
+  it('--reproducible --xattrs runs getfattr once, though it reads the tree twice (digest, then build)', () => {
+    const shim = mkdtempSync(join(dir, 'shim-'));
+    const log = join(shim, 'runs');
+    writeFileSync(join(shim, 'getfattr'), `#!/bin/sh\necho run >> '${log}'\nexec '${tools.getfattr}' "$@"\n`, { mode: 0o755 });
+    const r = runBin(['mkfs', join(dir, 'once.img'), '-s', '16M', '-d', tree, '--xattrs', '--reproducible'], { env: { PATH: `${shim}:${process.env.PATH ?? ''}` } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(log, 'utf8')).toBe('run\n');
+  });
+
   it('getfattr missing: exit 1, ENOENT, a message that names the package and the tar alternative; --xattrs without -d is a usage error', () => {
     const bare = mkdtempSync(join(dir, 'no-tools-'));
     const r = runBin(['mkfs', join(dir, 'missing.img'), '-s', '8M', '-d', tree, '--xattrs'], { env: { PATH: bare } });

@@ -21,7 +21,7 @@ import { examples, type VerbDefinition } from '../cli/verb.js';
 import { BuilderSink } from '../copy/builder-sink.js';
 import { copyTree } from '../copy/tree-sink.js';
 import { mkfsOptionsOf, type MkfsFlags } from '../mkfs/mkfs-flags.js';
-import { openPopulateSource, rewriteEntries, type EntryRewrite, type PopulateOptions } from '../mkfs/populate-source.js';
+import { hostXattrsReader, openPopulateSource, rewriteEntries, type EntryRewrite, type PopulateOptions } from '../mkfs/populate-source.js';
 import { derivedUuid, digestInput, sourceDateEpoch } from '../mkfs/reproducible.js';
 import { parseCount, parseSize } from '../show/sizes.js';
 
@@ -44,9 +44,6 @@ async function openTarget(ctx: CliContext, address: ImageAddress, size: number |
   return { file, device: file, zeroed: true };
 }
 
-/** How -d is read: --xattrs, with getfattr found on the command's PATH. */
-const populateOptions = (ctx: CliContext, flags: MkfsFlags): PopulateOptions => ({ xattrs: flags.xattrs === true, env: ctx.io.env });
-
 /** Spools stdin to a temporary file, for inputs that must be read twice. */
 async function spoolStdin(ctx: CliContext): Promise<{ path: string; dispose: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'ext2-lite-stdin-'));
@@ -56,11 +53,11 @@ async function spoolStdin(ctx: CliContext): Promise<{ path: string; dispose: () 
 }
 
 /** Options and clock of a reproducible build. */
-async function reproducibleSettings(ctx: CliContext, flags: MkfsFlags, options: MkfsOptions, rewrite: EntryRewrite, size: number | undefined): Promise<{ epoch: number }> {
+async function reproducibleSettings(ctx: CliContext, flags: MkfsFlags, populate: PopulateOptions, options: MkfsOptions, rewrite: EntryRewrite, size: number | undefined): Promise<{ epoch: number }> {
   let epoch = sourceDateEpoch(ctx.io.env);
   let digest: Uint8Array = new Uint8Array(32);
   if (flags.populate !== undefined) {
-    const input = await digestInput(rewriteEntries((await openPopulateSource(flags.populate, ctx.io.cwd, () => ctx.io.stdin, populateOptions(ctx, flags))).tree, { ...rewrite, clampNs: epoch === undefined ? undefined : BigInt(epoch) * 1_000_000_000n }));
+    const input = await digestInput(rewriteEntries((await openPopulateSource(flags.populate, ctx.io.cwd, () => ctx.io.stdin, populate)).tree, { ...rewrite, clampNs: epoch === undefined ? undefined : BigInt(epoch) * 1_000_000_000n }));
     digest = input.digest;
     epoch ??= input.newestMtimeSeconds;
   }
@@ -77,13 +74,13 @@ async function reproducibleSettings(ctx: CliContext, flags: MkfsFlags, options: 
  * ImageBuilder (entries laid out directly, as mke2fs -d does). --verbose
  * reports how long the copy took, apart from process start-up.
  */
-async function buildPopulated(ctx: CliContext, device: BlockDevice, options: MkfsOptions, address: ImageAddress, flags: MkfsFlags, rewrite: EntryRewrite, epoch: number | undefined): Promise<MkfsResult> {
+async function buildPopulated(ctx: CliContext, device: BlockDevice, options: MkfsOptions, address: ImageAddress, flags: MkfsFlags, populate: PopulateOptions, rewrite: EntryRewrite, epoch: number | undefined): Promise<MkfsResult> {
   // process.hrtime, not performance.now(): the performance global loads perf_hooks (~1.5 ms of every run).
   const started = process.hrtime.bigint();
   const now = epoch === undefined ? () => BigInt(Date.now()) * 1_000_000n : () => BigInt(epoch) * 1_000_000_000n;
   // The source is opened after the layout, so a failed one leaves no stream (stdin) open.
   const builder = await ImageBuilder.create(device, options);
-  const { tree, uniquePaths } = await openPopulateSource(flags.populate as string, ctx.io.cwd, () => ctx.io.stdin, populateOptions(ctx, flags));
+  const { tree, uniquePaths } = await openPopulateSource(flags.populate as string, ctx.io.cwd, () => ctx.io.stdin, populate);
   const source = rewriteEntries(tree, rewrite);
   const progress = startProgress(ctx, 'mkfs -d', 0);
   let entries = 0;
@@ -108,6 +105,8 @@ async function runMkfs(ctx: CliContext, operand: string, flags: MkfsFlags): Prom
   const size = flags.size === undefined ? undefined : parseSize(flags.size, '--size');
   const options = mkfsOptionsOf(flags);
   if (flags.xattrs === true && flags.populate === undefined) throw new UsageError('--xattrs copies the extended attributes of a -d directory: give -d DIR');
+  // --xattrs: getfattr found on the command's PATH, run once even when --reproducible reads the input twice.
+  const populate: PopulateOptions = flags.xattrs === true ? { hostXattrs: hostXattrsReader(ctx.io.env) } : {};
   const rewrite: EntryRewrite = { squashOwners: flags.squashOwners === true, ...(flags.uid === undefined ? {} : { uid: parseCount(flags.uid, '--uid') }), ...(flags.gid === undefined ? {} : { gid: parseCount(flags.gid, '--gid') }) };
   const reproducible = flags.reproducible === true || sourceDateEpoch(ctx.io.env) !== undefined;
   let spooled: { path: string; dispose: () => Promise<void> } | undefined;
@@ -118,7 +117,7 @@ async function runMkfs(ctx: CliContext, operand: string, flags: MkfsFlags): Prom
   try {
     let epoch: number | undefined;
     if (reproducible) {
-      epoch = (await reproducibleSettings(ctx, flags, options, rewrite, size)).epoch;
+      epoch = (await reproducibleSettings(ctx, flags, populate, options, rewrite, size)).epoch;
       rewrite.clampNs = BigInt(epoch) * 1_000_000_000n;
     }
     await about({ image: address.image }, async () => {
@@ -126,7 +125,7 @@ async function runMkfs(ctx: CliContext, operand: string, flags: MkfsFlags): Prom
       try {
         if (size !== undefined && size > device.size) throw new FsError('EINVAL', `--size ${size} exceeds the ${device.size} bytes available`, { syscall: 'mkfs' });
         const made: MkfsOptions = { ...options, ...(size === undefined ? {} : { size }), ...(zeroed ? { assumeZeroed: true } : {}) };
-        const result = flags.populate === undefined ? await mkfs(device, made) : await buildPopulated(ctx, device, made, address, flags, rewrite, epoch);
+        const result = flags.populate === undefined ? await mkfs(device, made) : await buildPopulated(ctx, device, made, address, flags, populate, rewrite, epoch);
         await file.flush();
         if (ctx.options.json) ctx.out(`${JSON.stringify({ image: address.image, ...result }, null, 2)}\n`);
         else if (!ctx.options.quiet) ctx.out(summary(address, result));

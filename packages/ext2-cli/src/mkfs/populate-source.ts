@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hostTree } from '../copy/host-source.js';
-import { readHostXattrs } from '../copy/host-xattrs.js';
+import { readHostXattrs, type HostXattrs } from '../copy/host-xattrs.js';
 import { openArchive, tarTree } from '../copy/tar-source.js';
 import { mapSource, type TreeSource } from '../copy/tree-entry.js';
 
@@ -32,9 +32,25 @@ export interface PopulateSource {
 
 /** How the -d input is read. */
 export interface PopulateOptions {
-  /** A directory's extended attributes too (--xattrs), read with getfattr run in `env`. */
-  xattrs?: boolean;
-  env?: Record<string, string | undefined>;
+  /** A directory's extended attributes (--xattrs): the reader, given the directory's absolute path. */
+  hostXattrs?: (root: string) => HostXattrs;
+}
+
+/**
+ * The reader of PopulateOptions.hostXattrs: one getfattr run in `env`, kept
+ * for the next pass over the same directory (--reproducible reads the input
+ * twice, and both passes must see the same attributes).
+ */
+export function hostXattrsReader(env: Record<string, string | undefined>): (root: string) => HostXattrs {
+  const read = new Map<string, HostXattrs>();
+  return (root) => {
+    let xattrs = read.get(root);
+    if (xattrs === undefined) {
+      xattrs = readHostXattrs(root, { env, instead: 'or give -d a tar archive made with tar --xattrs' });
+      read.set(root, xattrs);
+    }
+    return xattrs;
+  };
 }
 
 /** Where -d points. */
@@ -56,8 +72,7 @@ export async function populateKind(path: string, cwd: string): Promise<PopulateK
 export async function openPopulateSource(path: string, cwd: string, stdin: () => Readable, options: PopulateOptions = {}): Promise<PopulateSource> {
   if ((await populateKind(path, cwd)) === 'directory') {
     const root = resolve(cwd, path);
-    const xattrs = options.xattrs === true ? readHostXattrs(root, { env: options.env, instead: 'or give -d a tar archive made with tar --xattrs' }) : undefined;
-    return { tree: hostTree(root, { xattrs }), uniquePaths: true };
+    return { tree: hostTree(root, { xattrs: options.hostXattrs?.(root) }), uniquePaths: true };
   }
   return { tree: tarTree(await openArchive(path === '-' ? '-' : resolve(cwd, path), stdin)), uniquePaths: false };
 }
