@@ -1,9 +1,9 @@
 // Host extended attributes (--xattrs): the getfattr dump parser and the
 // setfattr dump writer on their own, then end to end with the spawned
 // command against the attr tools, mke2fs -d and the kernel: a tree's xattrs
-// (every namespace ext2 keeps, names and paths that getfattr must quote,
-// values in the inode and in blocks) reach the image exactly, and come back
-// out onto the host exactly.
+// (every namespace ext2 keeps, POSIX ACLs, names and paths that getfattr must
+// quote, values in the inode and in blocks) reach the image exactly, and come
+// back out onto the host exactly.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -100,6 +100,18 @@ function xattrDump(at: string): string {
     .join('\n\n');
 }
 
+/** A POSIX ACL in the xattr encoding: version 2, then [tag, perm, id] entries (id 0xFFFFFFFF where none). */
+function acl(entries: readonly (readonly [number, number, number?])[]): Buffer {
+  const out = Buffer.alloc(4 + 8 * entries.length);
+  out.writeUInt32LE(2, 0);
+  entries.forEach(([tag, perm, id], i) => {
+    out.writeUInt16LE(tag, 4 + 8 * i);
+    out.writeUInt16LE(perm, 6 + 8 * i);
+    out.writeUInt32LE(id ?? 0xffffffff, 8 + 8 * i);
+  });
+  return out;
+}
+
 function setXattr(path: string, name: string, value: string | Buffer): void {
   const encoded = typeof value === 'string' ? value : `0x${value.toString('hex')}`;
   run(tools.setfattr, ['-h', '-n', name, '-v', encoded, path]);
@@ -127,6 +139,11 @@ beforeAll(() => {
   setXattr(join(tree, ODD), 'user.odd=name\\', 'quoted name');
   // Identical sets: ext2 may share one block between them.
   for (const f of ['same-a', 'same-b']) setXattr(join(tree, f), 'user.shared', Buffer.alloc(600, 7));
+  // POSIX ACLs (the kernel's xattr encoding, so no acl tools are needed): named user and group on a
+  // file; an access and a default ACL on a directory. ext2 stores them in its own encoding.
+  setXattr(join(tree, 'etc', 'hosts'), 'system.posix_acl_access', acl([[1, 6], [2, 4, 1000], [4, 4], [8, 6, 50], [0x10, 6], [0x20, 4]]));
+  setXattr(join(tree, 'etc', 'deep'), 'system.posix_acl_access', acl([[1, 7], [4, 5], [8, 7, 50], [0x10, 7], [0x20, 5]]));
+  setXattr(join(tree, 'etc', 'deep'), 'system.posix_acl_default', acl([[1, 7], [2, 7, 7], [4, 5], [0x10, 7], [0x20, 0]]));
   if (root) {
     setXattr(join(tree, 'etc', 'hosts'), 'security.capability', Buffer.from('0100000200200000000000000000000000000000', 'hex'));
     setXattr(join(tree, 'etc'), 'trusted.overlay', 'y');
@@ -153,10 +170,42 @@ describe('host xattrs, end to end', () => {
     expect(want).toContain('user.odd\\075name\\134=');
     for (const image of [ours, theirs]) {
       const out = join(dir, `out-${image.endsWith('ours.img') ? 'ours' : 'theirs'}`);
-      const copied = runBin(['cp', '-r', '--xattrs', `${image}:/`, out]);
+      // -p: the modes come along exactly, so the ACLs' group class (the mode's group bits) is not narrowed by the umask.
+      const copied = runBin(['cp', '-rp', '--xattrs', `${image}:/`, out]);
       expect(copied.stderr, image).toBe('');
       expect(copied.code, image).toBe(0);
       expect(xattrDump(out), image).toBe(want);
+    }
+  });
+
+  it('mkfs -d DIR --xattrs: POSIX ACLs are stored in ext2’s encoding byte for byte as mke2fs -d stores them, with the same modes', () => {
+    const ours = join(dir, 'acl-ours.img');
+    const theirs = join(dir, 'acl-theirs.img');
+    expect(runBin(['mkfs', ours, '-s', '16M', '-d', tree, '--xattrs']).code).toBe(0);
+    run(tools.mke2fs, ['-q', '-F', '-t', 'ext2', '-d', tree, theirs, '16M']);
+    for (const path of ['/etc/hosts', '/etc/deep']) {
+      const listed = (image: string): string[] => run(tools.debugfs, ['-R', `ea_list ${path}`, image]).split('\n').filter((l) => l.includes('system.posix_acl'));
+      const mode = (image: string): string => /Mode:\s+(\d+)/.exec(run(tools.debugfs, ['-R', `stat ${path}`, image]))?.[1] ?? '';
+      expect(listed(ours).length, path).toBeGreaterThan(0);
+      expect(listed(ours), path).toEqual(listed(theirs));
+      expect(mode(ours), path).toBe(mode(theirs));
+    }
+    // The file's ACL as ext2 stores it: version 1, short entries for USER_OBJ/GROUP_OBJ/MASK/OTHER.
+    expect(run(tools.debugfs, ['-R', 'ea_list /etc/hosts', ours])).toContain('system.posix_acl_access (36) = 01 00 00 00 01 00 06 00 02 00 04 00 e8 03 00 00');
+  });
+
+  it('cp -rp between images keeps POSIX ACLs (and the rest of the xattrs) as stored; e2fsck -fn clean', () => {
+    const from = join(dir, 'acl-from.img');
+    const to = join(dir, 'acl-to.img');
+    run(tools.mke2fs, ['-q', '-F', '-t', 'ext2', '-d', tree, from, '16M']);
+    run(tools.mke2fs, ['-q', '-F', '-t', 'ext2', to, '16M']);
+    const copied = runBin(['cp', '-rp', `${from}:/etc`, `${to}:/`]);
+    expect(copied.stderr).toBe('');
+    expect(copied.code).toBe(0);
+    run(tools.e2fsck, ['-fn', to]);
+    for (const path of ['/etc/hosts', '/etc/deep', '/etc/deep/big']) {
+      const listed = (image: string): string => run(tools.debugfs, ['-R', `ea_list ${path}`, image]).split('\n').sort().join('\n');
+      expect(listed(to), path).toBe(listed(from));
     }
   });
 

@@ -52,6 +52,8 @@ function checkName(name: unknown, errors: CallErrors): string {
 /** xattr_permission: undefined when allowed, else the code. */
 function xattrRefusal(attributes: InodeAttributes, name: string, write: boolean, context: VfsContext<unknown>): 'EPERM' | 'ENODATA' | 'EACCES' | undefined {
   const { credentials } = context;
+  // POSIX ACLs: only the owner (or a privileged caller) may set them, as the kernel's inode_owner_or_capable.
+  if (write && (name === 'system.posix_acl_access' || name === 'system.posix_acl_default') && !isOwnerOrPrivileged(attributes, credentials)) return 'EPERM';
   if (name.startsWith('security.') || name.startsWith('system.')) return undefined;
   if (name.startsWith('trusted.')) return isPrivileged(credentials) ? undefined : write ? 'EPERM' : 'ENODATA';
   if (name.startsWith('user.')) {

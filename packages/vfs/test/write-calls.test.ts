@@ -152,7 +152,7 @@ describe('extended attributes (extensions named like the syscalls)', () => {
     expect(await codeOf(fsp.setxattr('/missing', 'user.a', 'x'))).toBe('ENOENT');
   });
 
-  it('keeps user.* to files and directories, trusted.* to root, and follows symlinks unless l-', async () => {
+  it('keeps user.* to files and directories, trusted.* to root, POSIX ACLs to the owner, and follows symlinks unless l-', async () => {
     const memory = sampleTree();
     memory.addFile('shared', 'x', { mode: 0o666 });
     memory.addDirectory('tmp', { mode: 0o1777 });
@@ -170,6 +170,9 @@ describe('extended attributes (extensions named like the syscalls)', () => {
     expect(await codeOf(user.setxattr('/shared', 'user.public', 'y'))).toBe('ok');
     expect(await codeOf(user.setxattr('/file.txt', 'user.a', 'y'))).toBe('EACCES');
     expect(await codeOf(user.setxattr('/tmp', 'user.a', 'y'))).toBe('EPERM'); // sticky directory of someone else
+    // POSIX ACLs are the owner's to set, however writable the file.
+    expect(await codeOf(user.setxattr('/shared', 'system.posix_acl_access', new Uint8Array(4)))).toBe('EPERM');
+    expect(await codeOf(user.removexattr('/shared', 'system.posix_acl_default'))).toBe('EPERM');
   });
 });
 

@@ -467,9 +467,11 @@ export class ImageBuilder {
     return rec;
   }
 
-  private parseXattrsFor(attrs: readonly (readonly [string, Uint8Array])[]): ReturnType<typeof parseXattrs> {
+  /** The attributes to store, or undefined when there are none (an ACL without entries stores nothing). */
+  private parseXattrsFor(attrs: readonly (readonly [string, Uint8Array])[]): ReturnType<typeof parseXattrs> | undefined {
     if ((this.plan.features.compat & COMPAT.ext_attr) === 0) throw new FsError('EOPNOTSUPP', 'the filesystem has no ext_attr feature: extended attributes cannot be stored', { syscall: 'setxattr' });
-    return parseXattrs(attrs, this.layout.blockSize);
+    const parsed = parseXattrs(attrs, this.layout.blockSize);
+    return parsed.length === 0 ? undefined : parsed;
   }
 
   /** Everything that can fail about a new entry, checked before anything is allocated. */

@@ -5,6 +5,7 @@
 // kernel's refcount limit; blocks get their refcounts when written at the end.
 import { FsError } from '@iomap/core';
 import { XATTR_HEADER_FIELDS, XATTR_REFCOUNT_MAX, buildInodeXattrArea, buildXattrBlock, type NewXattr } from '../format/xattr.js';
+import { decodeAclXattr, encodeAclDisk, isAclNameIndex } from '../format/posix-acl.js';
 import { checkXattrValue, parseWritableXattrName } from '../xattr/xattr-name.js';
 import type { MapBlock } from './block-map-build.js';
 
@@ -17,19 +18,27 @@ interface SharedBlock {
   refcount: number;
 }
 
-/** Checks and converts (name, value) pairs; EOPNOTSUPP/ERANGE/EINVAL as setxattr(2) would give. */
+/**
+ * Checks and converts (name, value) pairs; EOPNOTSUPP/ERANGE/EINVAL as
+ * setxattr(2) would give. POSIX ACLs arrive in the xattr encoding and are
+ * stored in ext2's (as mke2fs -d stores them); one without entries is left out.
+ */
 export function parseXattrs(attrs: readonly (readonly [string, Uint8Array])[], blockSize: number): NewXattr[] {
-  const out: NewXattr[] = [];
-  const seen = new Set<string>();
+  // A name given twice: the last value wins, as repeated setxattr calls would leave it.
+  const byName = new Map<string, NewXattr>();
   for (const [name, value] of attrs) {
     const parsed = parseWritableXattrName(name, 'setxattr');
-    checkXattrValue(value, blockSize, 'setxattr');
-    // A name given twice: the last value wins, as repeated setxattr calls would leave it.
-    if (seen.has(name)) out.splice(out.findIndex((a) => a.nameIndex === parsed.nameIndex && a.name.every((c, i) => c === parsed.name[i]) && a.name.length === parsed.name.length), 1);
-    seen.add(name);
-    out.push({ ...parsed, value: value.slice() });
+    byName.delete(name);
+    let stored: Uint8Array = value.slice();
+    if (isAclNameIndex(parsed.nameIndex)) {
+      const acl = decodeAclXattr(value, 'setxattr');
+      if (acl === null) continue;
+      stored = encodeAclDisk(acl);
+    }
+    checkXattrValue(stored, blockSize, 'setxattr');
+    byName.set(name, { ...parsed, value: stored });
   }
-  return out;
+  return [...byName.values()];
 }
 
 export class XattrPlacement {

@@ -1,8 +1,11 @@
 // getxattr/listxattr (EXT2.md 5): attributes live in the inode body after
 // i_extra_isize (256-byte inodes; where mke2fs -d and the ext4 driver put
 // small ones) and in the block i_file_acl points at (shared, refcounted).
-// In-inode entries come first, as the kernel lists them.
+// In-inode entries come first, as the kernel lists them. POSIX ACLs are
+// stored in ext2's ACL encoding and served in the xattr one, and only while
+// ACLs are in force on the mount (the kernel hides them with -o noacl).
 import { FsError } from '@iomap/core';
+import { ACL_ACCESS_NAME, ACL_DEFAULT_NAME, decodeAclDisk, encodeAclXattr, isAclNameIndex } from '../format/posix-acl.js';
 import { decodeInodeXattrs, decodeXattrBlock, xattrFullName, type XattrEntry } from '../format/xattr.js';
 import { checkFileBlock, withBlock, type Volume } from '../mount/volume.js';
 import type { Ext2Inode } from './ext2-inode.js';
@@ -20,20 +23,30 @@ export async function inodeXattrs(vol: Volume, inode: Ext2Inode): Promise<XattrE
   return out;
 }
 
+/** EOPNOTSUPP unless POSIX ACLs are in force on this mount. */
+export function requirePosixAcl(vol: Volume, syscall: string): void {
+  if (!vol.posixAcl) {
+    throw new FsError('EOPNOTSUPP', 'POSIX ACLs are not in force on this mount (s_default_mount_opts lacks acl, or the ext_attr feature is off; mount with { acl: true } to use them)', { syscall });
+  }
+}
+
 /** The value of attribute `name` (e.g. `user.origin`); ENODATA when absent. */
 export async function getXattr(vol: Volume, inode: Ext2Inode, name: string): Promise<Uint8Array> {
+  if (name === ACL_ACCESS_NAME || name === ACL_DEFAULT_NAME) requirePosixAcl(vol, 'getxattr');
   for (const entry of await inodeXattrs(vol, inode)) {
-    if (xattrFullName(entry) === name) return entry.value;
+    if (xattrFullName(entry) !== name) continue;
+    if (!isAclNameIndex(entry.nameIndex)) return entry.value;
+    return encodeAclXattr(decodeAclDisk(entry.value, { structure: `inode ${inode.ino}`, location: `extended attribute ${name}` }));
   }
   throw new FsError('ENODATA', `inode ${inode.ino} has no extended attribute ${name}`, { syscall: 'getxattr' });
 }
 
-/** Names of the attributes of `inode` (entries with unknown name indexes are left out). */
+/** Names of the attributes of `inode` (entries with unknown name indexes, and ACLs while they are not in force, are left out). */
 export async function listXattrs(vol: Volume, inode: Ext2Inode): Promise<string[]> {
   const names: string[] = [];
   for (const entry of await inodeXattrs(vol, inode)) {
     const name = xattrFullName(entry);
-    if (name !== undefined) names.push(name);
+    if (name !== undefined && (vol.posixAcl || !isAclNameIndex(entry.nameIndex))) names.push(name);
   }
   return names;
 }

@@ -21,7 +21,7 @@ import { COMPAT, INCOMPAT } from '../format/features.js';
 import { descriptorBlockLocation, geometryOf, type Geometry } from '../format/geometry.js';
 import { decodeGroupDescriptorTable, type GroupDescriptor } from '../format/group-descriptor.js';
 import { ROOT_INO } from '../format/inode.js';
-import { FS_STATE, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, decodeSuperblock, mountPolicy, type MountPolicy } from '../format/superblock.js';
+import { DEFAULT_MOUNT_OPTS, FS_STATE, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, decodeSuperblock, mountPolicy, type MountPolicy } from '../format/superblock.js';
 import { InodeTable } from '../inode/inode-table.js';
 import { ext2IomapOps } from '../inode/iomap-ops.js';
 import { ext2WritebackOps } from '../inode/writeback-ops.js';
@@ -53,6 +53,14 @@ export interface MountOptions {
    * 0 turns it off. Default 32 MiB.
    */
   flushBehindBytes?: number;
+  /**
+   * POSIX ACLs in force, as the kernel's `-o acl` / `-o noacl`: getxattr and
+   * setxattr serve system.posix_acl_access/_default, chmod updates an access
+   * ACL, and new inodes inherit their directory's default ACL. Without it
+   * those names give EOPNOTSUPP. Default: the acl bit of s_default_mount_opts
+   * (mke2fs sets it) on a filesystem with the ext_attr feature.
+   */
+  acl?: boolean;
 }
 
 const DEFAULT_CACHE_BYTES = 64 << 20;
@@ -96,7 +104,8 @@ async function readDescriptors(bdev: BlockDeviceCache, g: Geometry): Promise<Gro
 }
 
 /** Reads and checks everything up to the group descriptors. Precondition: device is readable. */
-async function openVolume(device: BlockDevice, cacheBytes: number, readOnly: boolean): Promise<Volume> {
+async function openVolume(device: BlockDevice, options: MountOptions, readOnly: boolean): Promise<Volume> {
+  const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
   if (device.size < SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE) {
     throw new CorruptFilesystemError({ structure: 'superblock', location: `byte ${SUPERBLOCK_OFFSET}` }, `the device has only ${device.size} bytes, too few for an ext2 superblock`);
   }
@@ -119,7 +128,8 @@ async function openVolume(device: BlockDevice, cacheBytes: number, readOnly: boo
   }
   const descriptors = await readDescriptors(bdev, geometry);
   const filetype = (geometry.featureIncompat & INCOMPAT.filetype) !== 0;
-  return { device, sb, geometry, descriptors, cache, bdev, filetype, policy, metaBgDescriptorBlocks: metaBgDescriptorBlocks(geometry) };
+  const posixAcl = options.acl ?? ((geometry.featureCompat & COMPAT.ext_attr) !== 0 && (sb.defaultMountOpts & DEFAULT_MOUNT_OPTS.acl) !== 0);
+  return { device, sb, geometry, descriptors, cache, bdev, filetype, policy, metaBgDescriptorBlocks: metaBgDescriptorBlocks(geometry), posixAcl };
 }
 
 const ERROR_FS_REASON = 's_state has ERROR_FS';
@@ -215,7 +225,7 @@ function mountContext(vol: Volume, options: MountOptions, daxDevice: DaxDevice |
 export async function mount(device: BlockDevice, options: MountOptions = {}): Promise<Ext2Filesystem> {
   const readOnly = options.readOnly === true;
   const daxDevice = checkOptions(device, options);
-  const vol = await openVolume(readOnly ? new ReadOnlyDevice(device) : device, options.cacheBytes ?? DEFAULT_CACHE_BYTES, readOnly);
+  const vol = await openVolume(readOnly ? new ReadOnlyDevice(device) : device, options, readOnly);
   if (daxDevice !== undefined) checkDaxGeometry(vol.geometry.blockSize);
   const ctx = mountContext(vol, options, daxDevice, readOnly);
   if (!readOnly) await checkWritable(vol, ctx.inodes);

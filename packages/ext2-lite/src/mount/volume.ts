@@ -39,6 +39,8 @@ export interface Volume {
   readonly policy: MountPolicy;
   /** Descriptor blocks of a meta_bg filesystem (outside the usual backup layout). */
   readonly metaBgDescriptorBlocks: ReadonlySet<number>;
+  /** POSIX ACLs are in force (mount option `acl`): system.posix_acl_* are served, chmod and create follow them (xattr/posix-acl.ts). */
+  readonly posixAcl: boolean;
 }
 
 /** Descriptor blocks that meta_bg moved away from the primary table (empty without meta_bg). */

@@ -3,7 +3,7 @@
 //
 //   lock dir (exclusive) -> dir still alive, name still free (the VFS
 //   checked without the lock) -> createInode (number, on-disk inode, dirty)
-//   -> fill it (a directory's first block, a symlink's target, a device
+//   -> the ACLs it inherits from dir's default ACL, if any -> fill it (a directory's first block, a symlink's target, a device
 //   number) -> add the entry -> parent: mtime/ctime, INDEX_FL cleared,
 //   links + 1 for a subdirectory
 //
@@ -21,6 +21,7 @@ import type { MountContext } from '../mount/mount-context.js';
 import { addDirEntry, findDirEntry, writeFirstDirBlock } from '../dir/dir-edit.js';
 import { splitRdev } from './device-number.js';
 import { directoryChanged, requireLinkRoom, requireLiveDirectory } from './dir-change.js';
+import { applyInheritedAcls, inheritedAcls } from '../xattr/posix-acl.js';
 import { checkEntryName } from './name-checks.js';
 import { writeSymlinkTarget } from './symlink-target.js';
 
@@ -37,10 +38,13 @@ async function makeNode(ctx: MountContext, dir: Ext2Inode, name: Uint8Array, ini
     if (isDir) requireLinkRoom(dir, syscall);
     // Inodes freed since the last sync become usable here, outside the barrier (a commit inside would wait for itself).
     await makeInodeRoom(ctx);
+    // A default ACL of the directory narrows the mode and is inherited (xattr/posix-acl.ts).
+    const inherited = await inheritedAcls(ctx, dir, init.mode);
     // One metadata change: a sync never writes the inode without its entry or the entry without its inode.
     return await ctx.barrier.change(async () => {
-      const inode = await createInode(ctx, dir, init);
+      const inode = await createInode(ctx, dir, inherited === undefined ? init : { ...init, mode: inherited.mode });
       try {
+        if (inherited !== undefined) await applyInheritedAcls(ctx, inode, inherited, syscall, init.timeNs);
         await fill(inode);
         await addDirEntry(ctx, dir, name, { ino: inode.ino, fileType: fileTypeFromMode(inode.disk.mode) });
       } catch (err) {

@@ -1,14 +1,17 @@
 // setattr for chmod, chown and utimes (EXT2.md 3.1-3.3): permission bits
 // (the type bits stay), owner and group (32-bit, split by the encoder into
 // i_uid/i_gid and their l_i_*_high halves), and the three times. Any change
-// also records a ctime: the caller's when given, else the clock's.
-// Sizes go through truncate, which owns the data path.
+// also records a ctime: the caller's when given, else the clock's. A mode
+// change carries over to the access ACL when ACLs are in force (the kernel's
+// posix_acl_chmod, xattr/posix-acl.ts). Sizes go through truncate, which owns
+// the data path.
 import { FsError } from '@iomap/core';
 import type { AttributeChanges } from '@iomap/vfs';
 import { S_IFMT } from '../format/inode.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
 import { markInodeDirty } from '../inode/inode-write.js';
 import type { MountContext } from '../mount/mount-context.js';
+import { chmodPosixAclLocked } from '../xattr/posix-acl.js';
 import { setInodeTime } from './inode-times.js';
 
 const PERMISSION_BITS = 0o7777;
@@ -36,6 +39,7 @@ export async function setAttributes(ctx: MountContext, inode: Ext2Inode, changes
     if (changes.mtimeNs !== undefined) setInodeTime(d, 'mtime', changes.mtimeNs);
     setInodeTime(d, 'ctime', changes.ctimeNs ?? ctx.now());
     markInodeDirty(ctx, inode);
+    if (changes.mode !== undefined) await chmodPosixAclLocked(ctx, inode);
   } finally {
     release();
   }

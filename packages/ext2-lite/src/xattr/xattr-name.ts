@@ -4,13 +4,14 @@
 //   a known namespace prefix, else EOPNOTSUPP;
 //   a non-empty suffix after it, else EINVAL;
 //   value at most one block (fs/ext2), else ERANGE.
-// system.* (POSIX ACLs) is refused: its values need translating between the
-// xattr and the ext2 ACL encodings, which this filesystem does not do.
+// Of system.*, exactly the two POSIX ACL names are accepted (their values are
+// translated by format/posix-acl.ts); other system.* names give EOPNOTSUPP.
 import { FsError } from '@iomap/core';
 import { encodeUtf8 } from '../format/fields.js';
+import { ACL_ACCESS_NAME, ACL_DEFAULT_NAME } from '../format/posix-acl.js';
 import { splitXattrName } from '../format/xattr.js';
 
-/** The namespaces setxattr accepts (e_name_index 1 user, 4 trusted, 6 security). */
+/** The namespaces setxattr accepts (e_name_index 1 user, 4 trusted, 6 security; 2 and 3 are the ACL names). */
 const WRITABLE_INDEXES: ReadonlySet<number> = new Set([1, 4, 6]);
 /** XATTR_NAME_MAX */
 export const XATTR_NAME_MAX = 255;
@@ -29,8 +30,9 @@ export function parseWritableXattrName(full: string, syscall: string): XattrName
     throw new FsError('ERANGE', `extended attribute name of ${bytes} bytes is outside 1..${XATTR_NAME_MAX}`, { syscall });
   }
   const split = splitXattrName(full);
+  if (full === ACL_ACCESS_NAME || full === ACL_DEFAULT_NAME) return split as XattrName;
   if (split === undefined || !WRITABLE_INDEXES.has(split.nameIndex)) {
-    throw new FsError('EOPNOTSUPP', `extended attribute ${JSON.stringify(full)} is not in a namespace ext2-lite writes (user., trusted., security.)`, { syscall });
+    throw new FsError('EOPNOTSUPP', `extended attribute ${JSON.stringify(full)} is not in a namespace ext2-lite writes (user., trusted., security., or the POSIX ACLs ${ACL_ACCESS_NAME} and ${ACL_DEFAULT_NAME})`, { syscall });
   }
   if (split.name.length === 0) throw new FsError('EINVAL', `extended attribute name ${JSON.stringify(full)} has nothing after its namespace prefix`, { syscall });
   return split;

@@ -1,43 +1,18 @@
-// setxattr / removexattr (EXT2.md 5): read the inode's attributes (in-inode
-// area and xattr block), plan where each goes (xattr-plan.ts), then apply:
-//
-//   1. the block part first — it is the only step that can fail for want of
-//      space (a new block: ENOSPC), so nothing has changed if it does:
-//        no block attributes left     -> drop the reference (freed at 0)
-//        block with h_refcount 1      -> rewrite it in place
-//        no block, or h_refcount > 1  -> a new block (refcount 1); the old
-//                                        one loses a reference (copy-on-write)
-//   2. the in-inode area, rebuilt into the inode's bytes after i_extra_isize
-//   3. ctime, and the inode marked dirty (its bytes past 128 go with it)
+// setxattr / removexattr (EXT2.md 5): names and values checked as
+// setxattr(2) checks them, then the change applied (xattr-change.ts).
+// system.posix_acl_* take the POSIX ACL path (posix-acl.ts).
 //
 // Caller-visible locking: inode.lock exclusive for the whole change;
 // getxattr/listxattr take it shared (xattr-get.ts) so they never see the
 // block part done and the inode part not yet.
-import { FsError } from '@iomap/core';
 import type { XattrSetOptions } from '@iomap/vfs';
-import { buildInodeXattrArea, buildXattrBlock, decodeInodeXattrs, type NewXattr, type XattrEntry } from '../format/xattr.js';
+import { isAclNameIndex } from '../format/posix-acl.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
-import { markInodeDirty } from '../inode/inode-write.js';
 import type { MountContext } from '../mount/mount-context.js';
-import { setInodeTime } from '../namespace/inode-times.js';
-import { writeNewMetadataBlock } from '../namespace/new-metadata-block.js';
-import { detachXattrBlock, dropXattrBlockReference, overwriteMetadataBlock, readXattrBlock, xattrBlockLock } from './xattr-block-refs.js';
+import { removePosixAcl, setPosixAcl } from './posix-acl.js';
+import { changeXattrLocked, withLiveInodeLocked } from './xattr-change.js';
 import { checkXattrValue, parseWritableXattrName } from './xattr-name.js';
-import { planXattrChange, type XattrChange, type XattrPlan } from './xattr-plan.js';
-
-const GOOD_OLD_INODE_SIZE = 128;
-
-/** Where the in-inode attribute area of `inode` lies, or undefined when it has none (128-byte inode, or i_extra_isize below 4). */
-export function inodeXattrArea(inode: Ext2Inode): { start: number; length: number } | undefined {
-  const d = inode.disk;
-  const extra = d.extraIsize ?? 0;
-  if (d.inodeSize <= GOOD_OLD_INODE_SIZE || extra < 4) return undefined;
-  const start = GOOD_OLD_INODE_SIZE + extra;
-  const length = d.inodeSize - start;
-  return length >= 8 ? { start, length } : undefined;
-}
-
-const toNew = (e: XattrEntry): NewXattr => ({ nameIndex: e.nameIndex, name: e.name, value: e.value });
+import type { XattrChange } from './xattr-plan.js';
 
 /**
  * Sets extended attribute `name` of `inode` (setxattr(2); `options` are
@@ -50,61 +25,18 @@ const toNew = (e: XattrEntry): NewXattr => ({ nameIndex: e.nameIndex, name: e.na
  */
 export async function setXattr(ctx: MountContext, inode: Ext2Inode, name: string, value: Uint8Array, options: XattrSetOptions = {}): Promise<void> {
   const attr = parseWritableXattrName(name, 'setxattr');
+  if (isAclNameIndex(attr.nameIndex)) return setPosixAcl(ctx, inode, attr.nameIndex, value);
   checkXattrValue(value, ctx.vol.geometry.blockSize, 'setxattr');
   await changeXattrs(ctx, inode, { kind: 'set', attr, value: value.slice(), create: options.create === true, replace: options.replace === true }, 'setxattr');
 }
 
-/** Removes extended attribute `name` of `inode` (removexattr(2)); ENODATA when absent. */
+/** Removes extended attribute `name` of `inode` (removexattr(2)); ENODATA when absent (an absent ACL is no error, as in the kernel). */
 export async function removeXattr(ctx: MountContext, inode: Ext2Inode, name: string): Promise<void> {
-  await changeXattrs(ctx, inode, { kind: 'remove', attr: parseWritableXattrName(name, 'removexattr') }, 'removexattr');
+  const attr = parseWritableXattrName(name, 'removexattr');
+  if (isAclNameIndex(attr.nameIndex)) return removePosixAcl(ctx, inode, attr.nameIndex);
+  await changeXattrs(ctx, inode, { kind: 'remove', attr }, 'removexattr');
 }
 
-async function changeXattrs(ctx: MountContext, inode: Ext2Inode, change: XattrChange, syscall: string): Promise<void> {
-  const release = await inode.lock.acquireExclusive();
-  try {
-    if (inode.disk.linksCount === 0 && inode.openers === 0) throw new FsError('ENOENT', `inode ${inode.ino} was deleted`, { syscall });
-    await xattrBlockLock(ctx).runExclusive(() => applyChange(ctx, inode, change, syscall));
-  } finally {
-    release();
-  }
-}
-
-async function applyChange(ctx: MountContext, inode: Ext2Inode, change: XattrChange, syscall: string): Promise<void> {
-  const d = inode.disk;
-  const area = inodeXattrArea(inode);
-  const inInode = area === undefined ? [] : decodeInodeXattrs(d.raw, { ino: inode.ino, extraIsize: d.extraIsize ?? 0 });
-  const block = d.fileAcl === 0 ? undefined : await readXattrBlock(ctx, d.fileAcl, inode.ino);
-  const current = { inode: inInode.map(toNew), block: (block?.entries ?? []).map(toNew) };
-  const plan = planXattrChange(current, change, { inodeArea: area?.length ?? 0, blockSize: ctx.vol.geometry.blockSize }, syscall);
-  if (plan.blockChanged) await applyBlockPart(ctx, inode, block?.refcount, plan);
-  if (plan.inodeChanged && area !== undefined) {
-    const bytes = buildInodeXattrArea(plan.inode, area.length);
-    if (bytes === undefined) throw new FsError('ENOSPC', `the planned in-inode attributes of inode ${inode.ino} do not fit ${area.length} bytes`, { syscall });
-    d.raw.set(bytes, area.start);
-  }
-  setInodeTime(d, 'ctime', ctx.now());
-  markInodeDirty(ctx, inode);
-}
-
-async function applyBlockPart(ctx: MountContext, inode: Ext2Inode, refcount: number | undefined, plan: XattrPlan): Promise<void> {
-  const d = inode.disk;
-  const bs = ctx.vol.geometry.blockSize;
-  const old = d.fileAcl;
-  if (plan.block.length === 0) {
-    if (old !== 0) {
-      await dropXattrBlockReference(ctx, old, inode.ino);
-      detachXattrBlock(ctx, inode);
-    }
-    return;
-  }
-  const bytes = buildXattrBlock(plan.block, { blockSize: bs, refcount: 1 });
-  if (bytes === undefined) throw new FsError('ENOSPC', `the planned xattr block of inode ${inode.ino} does not fit ${bs} bytes`, { syscall: 'setxattr' });
-  if (old !== 0 && refcount === 1) {
-    await overwriteMetadataBlock(ctx, old, bytes);
-    return;
-  }
-  const first = await writeNewMetadataBlock(ctx, inode, bytes);
-  if (old !== 0) await dropXattrBlockReference(ctx, old, inode.ino);
-  else d.blocks += bs / 512;
-  d.fileAcl = first;
+function changeXattrs(ctx: MountContext, inode: Ext2Inode, change: XattrChange, syscall: string): Promise<void> {
+  return withLiveInodeLocked(inode, syscall, () => changeXattrLocked(ctx, inode, change, syscall));
 }

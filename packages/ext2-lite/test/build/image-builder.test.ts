@@ -126,7 +126,7 @@ describe('ImageBuilder refuses what does not fit', () => {
     }
   });
 
-  it('names: EEXIST for a name given twice, ENOTDIR for a parent that is no directory, EOPNOTSUPP for system.* xattrs', async () => {
+  it('names: EEXIST for a name given twice, ENOTDIR for a parent that is no directory, EOPNOTSUPP for system.* xattrs other than the ACLs, EINVAL for an invalid ACL', async () => {
     const path = join(work, 'names.img');
     freshFile(path, 4 << 20);
     const device = await FileDevice.open(path);
@@ -136,7 +136,11 @@ describe('ImageBuilder refuses what does not fit', () => {
       await expect(b.addFile(b.rootIno, 'a', {})).rejects.toMatchObject({ code: 'EEXIST' });
       expect(() => b.mkdir(b.rootIno, 'lost+found')).toThrow(expect.objectContaining({ code: 'EEXIST' }));
       expect(() => b.mkdir(file, 'x')).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+      expect(() => b.mkdir(b.rootIno, 'sys', { xattrs: [['system.data', new Uint8Array(4)]] })).toThrow(expect.objectContaining({ code: 'EOPNOTSUPP' }));
       expect(() => b.mkdir(b.rootIno, 'acl', { xattrs: [['system.posix_acl_access', new Uint8Array(4)]] })).toThrow(expect.objectContaining({ code: 'EOPNOTSUPP' }));
+      // Version 2, USER_OBJ and OTHER but no GROUP_OBJ: not a valid ACL.
+      const invalid = Uint8Array.from([2, 0, 0, 0, 1, 0, 6, 0, 255, 255, 255, 255, 0x20, 0, 4, 0, 255, 255, 255, 255]);
+      expect(() => b.mkdir(b.rootIno, 'acl', { xattrs: [['system.posix_acl_access', invalid]] })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
       await b.finish();
       const fs = await mount(device, { readOnly: true });
       expect((await fs.promises.readdir('/')).sort()).toEqual(['a', 'lost+found']);

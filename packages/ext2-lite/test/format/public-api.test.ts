@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 
 describe('public API', () => {
-  it('exports mkfs, ImageBuilder, mount, check, the filesystem class, the superblock decoder and the feature vocabulary, no other raw decoders', () => {
+  it('exports mkfs, ImageBuilder, mount, check, the filesystem class, the superblock decoder, the feature vocabulary and the POSIX ACL xattr encoding, no other raw decoders', () => {
     expect(Object.keys(api).sort()).toEqual([
+      'ACL_ACCESS_NAME',
+      'ACL_DEFAULT_NAME',
+      'ACL_TAG',
+      'ACL_UNDEFINED_ID',
       'CHECK_PROBLEMS',
       'COMPAT',
       'CREATOR_OS',
@@ -16,8 +20,10 @@ describe('public API', () => {
       'SUPERBLOCK_OFFSET',
       'SUPERBLOCK_SIZE',
       'check',
+      'decodeAclXattr',
       'decodeSuperblock',
       'describeFeatures',
+      'encodeAclXattr',
       'formatUuid',
       'lastMountedPath',
       'mkfs',

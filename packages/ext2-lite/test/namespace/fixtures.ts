@@ -61,9 +61,9 @@ export class ScratchImage {
   }
 
   /** Mounts the image writable (or read-only) on a FileDevice. */
-  async mount(options: { readOnly?: boolean; now?: () => bigint } = {}): Promise<Ext2Filesystem> {
+  async mount(options: { readOnly?: boolean; now?: () => bigint; acl?: boolean } = {}): Promise<Ext2Filesystem> {
     this.device = await FileDevice.open(this.path, { readOnly: options.readOnly === true });
-    this.fsInstance = await mount(this.device, { readOnly: options.readOnly === true, ...(options.now === undefined ? {} : { now: options.now }) });
+    this.fsInstance = await mount(this.device, { ...options, readOnly: options.readOnly === true });
     return this.fsInstance;
   }
 
@@ -215,12 +215,16 @@ if (kernelBlocker !== undefined) {
 /** True when the kernel can loop-mount images here. */
 export const haveKernelMount = kernelBlocker === undefined;
 
-/** Mounts `image` read-only with the kernel's ext2 (`mount -o loop,ro -t ext2`), runs `fn`, always unmounts and detaches. */
-export function withKernelMount<T>(image: ScratchImage, fn: (mountPoint: string) => T): T {
+/**
+ * Mounts `image` with the kernel's ext2 (`mount -o loop,ro -t ext2`; read-write
+ * with `writable`), runs `fn`, always unmounts and detaches.
+ */
+export function withKernelMount<T>(image: ScratchImage, fn: (mountPoint: string) => T, options: { writable?: boolean } = {}): T {
   const mnt = join(image.dir, 'mnt');
   mkdirSync(mnt, { recursive: true });
-  const r = spawnSync(MOUNT as string, ['-o', 'loop,ro', '-t', 'ext2', image.path, mnt], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`mount -o loop,ro -t ext2 failed: ${r.stderr}`);
+  const how = options.writable === true ? 'loop' : 'loop,ro';
+  const r = spawnSync(MOUNT as string, ['-o', how, '-t', 'ext2', image.path, mnt], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mount -o ${how} -t ext2 failed: ${r.stderr}`);
   try {
     return fn(mnt);
   } finally {

@@ -105,9 +105,13 @@ describe('xattr names and values for setxattr', () => {
     expect(parseWritableXattrName('security.selinux', 'setxattr').nameIndex).toBe(6);
   });
 
-  it('refuses unknown and system namespaces (EOPNOTSUPP), empty suffixes (EINVAL), long names (ERANGE)', () => {
+  it('refuses unknown namespaces and system.* other than the two ACL names (EOPNOTSUPP), empty suffixes (EINVAL), long names (ERANGE)', () => {
     expectFsError(() => parseWritableXattrName('os2.x', 'setxattr'), 'EOPNOTSUPP');
-    expectFsError(() => parseWritableXattrName('system.posix_acl_access', 'setxattr'), 'EOPNOTSUPP');
+    expectFsError(() => parseWritableXattrName('system.data', 'setxattr'), 'EOPNOTSUPP');
+    expectFsError(() => parseWritableXattrName('system.posix_acl_accessX', 'setxattr'), 'EOPNOTSUPP');
+    expectFsError(() => parseWritableXattrName('system.richacl', 'setxattr'), 'EOPNOTSUPP');
+    expect(parseWritableXattrName('system.posix_acl_access', 'setxattr')).toEqual({ nameIndex: 2, name: new Uint8Array(0) });
+    expect(parseWritableXattrName('system.posix_acl_default', 'setxattr')).toEqual({ nameIndex: 3, name: new Uint8Array(0) });
     expectFsError(() => parseWritableXattrName('user.', 'setxattr'), 'EINVAL');
     expectFsError(() => parseWritableXattrName(`user.${'n'.repeat(251)}`, 'setxattr'), 'ERANGE');
     expect(parseWritableXattrName(`user.${'n'.repeat(250)}`, 'setxattr').name.length).toBe(250);
