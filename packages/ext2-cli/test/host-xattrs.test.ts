@@ -209,6 +209,26 @@ describe('host xattrs, end to end', () => {
     }
   });
 
+  it('mkfs -d of a GNU tar archive (--xattrs --acls): binary values byte for byte, ACLs from their text form; the same xattrs come back out as the tree has', () => {
+    const archive = join(dir, 'tree.tar');
+    run('tar', ['--format=posix', '--xattrs', '--xattrs-include=*', '--acls', '-C', tree, '-cf', archive, '.']);
+    // GNU tar keeps the ACLs as text (SCHILY.acl.*) and the binary values raw in SCHILY.xattr.* records.
+    const raw = readFileSync(archive);
+    expect(raw.includes('SCHILY.acl.default=')).toBe(true);
+    expect(raw.includes(Buffer.concat([Buffer.from('SCHILY.xattr.user.binary='), Buffer.from([0, 1, 2, 0xff])]))).toBe(true);
+    const image = join(dir, 'from-tar.img');
+    const made = runBin(['mkfs', image, '-s', '16M', '-d', archive]);
+    expect(made.stderr).toBe('');
+    expect(made.code).toBe(0);
+    run(tools.e2fsck, ['-fn', image]);
+    expect(run(tools.debugfs, ['-R', 'ea_list /etc/hosts', image])).toContain('user.binary (4) = 00 01 02 ff');
+    const out = join(dir, 'out-tar');
+    const copied = runBin(['cp', '-rp', '--xattrs', `${image}:/`, out]);
+    expect(copied.stderr).toBe('');
+    expect(copied.code).toBe(0);
+    expect(xattrDump(out)).toBe(xattrDump(tree));
+  });
+
   itKernel('mkfs -d DIR --xattrs: the kernel reads the same xattrs as the tree has', () => {
     const image = join(dir, 'kernel.img');
     expect(runBin(['mkfs', image, '-s', '16M', '-b', '4096', '-d', tree, '--xattrs']).code).toBe(0);

@@ -3,7 +3,8 @@
 // the sink creates parent directories an archive leaves implicit. Paths are
 // made relative ('/' and './' prefixes dropped); an entry whose path holds
 // a '..' component is refused, as GNU tar does. pax records give
-// nanosecond times and SCHILY.xattr.* extended attributes.
+// nanosecond times, SCHILY.xattr.* extended attributes (binary values kept
+// byte for byte, tar-pax.ts) and SCHILY.acl.* POSIX ACLs (tar-acl.ts).
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -11,6 +12,8 @@ import type tar from 'tar-stream';
 import { FsError } from '@iomap/core';
 import { pathKey, type EntryKind, type TreeEntry } from './tree-entry.js';
 import { makeDev } from '../show/mode-string.js';
+import { TAR_ACL_KEYS, aclTextToXattr, hostIdLookup, type IdLookup } from './tar-acl.js';
+import { BINARY_PAX_PREFIX, binaryPaxValue, installPaxDecoder } from './tar-pax.js';
 
 const KINDS: Record<string, EntryKind> = {
   file: 'file',
@@ -22,7 +25,6 @@ const KINDS: Record<string, EntryKind> = {
   fifo: 'fifo',
 };
 
-const XATTR_PREFIX = 'SCHILY.xattr.';
 
 /** Nanoseconds from a pax time ("1700000000.5") or a header Date. */
 function timeNsOf(pax: string | undefined, fallback: Date | undefined): bigint {
@@ -90,6 +92,8 @@ export async function openArchive(path: string, stdin: () => Readable): Promise<
 export async function* tarTree(stream: Readable): AsyncGenerator<TreeEntry> {
   // Loaded here, not with the command: tar-stream and the streamx it builds on cost ~1 ms of every run to load.
   const { default: tarStream } = await import('tar-stream');
+  await installPaxDecoder();
+  const lookup = hostIdLookup();
   const extract = tarStream.extract({ filenameEncoding: 'latin1' });
   stream.on('error', (err) => extract.destroy(err));
   stream.pipe(extract);
@@ -100,7 +104,7 @@ export async function* tarTree(stream: Readable): AsyncGenerator<TreeEntry> {
     if (h.type === 'link') {
       // A hard link: the same inode as the earlier entry it names.
       const target = archivePath(nameBytes(h.linkname ?? '', pax.linkpath !== undefined), 'hard link target');
-      yield { ...baseEntry(path, 'file', h, pax), linkId: linkIdOf(target) };
+      yield { ...baseEntry(path, 'file', h, pax, lookup), linkId: linkIdOf(target) };
       item.resume();
       continue;
     }
@@ -109,7 +113,7 @@ export async function* tarTree(stream: Readable): AsyncGenerator<TreeEntry> {
       item.resume();
       continue;
     }
-    const entry = baseEntry(path, kind, h, pax);
+    const entry = baseEntry(path, kind, h, pax, lookup);
     if (kind === 'symlink') entry.target = nameBytes(h.linkname ?? '', pax.linkpath !== undefined);
     if (kind === 'file') {
       entry.size = h.size ?? 0;
@@ -128,10 +132,19 @@ function linkIdOf(path: readonly Uint8Array[]): string {
   return `tar:${pathKey(path)}`;
 }
 
-function baseEntry(path: Uint8Array[], kind: EntryKind, h: tar.Headers, pax: Record<string, string>): TreeEntry {
+/** The xattr name in a SCHILY.xattr key: GNU tar writes '=' (which ends a pax key) as %3D, and so '%' as %25. */
+function xattrNameOfPaxKey(key: string): string {
+  return key.slice(BINARY_PAX_PREFIX.length).replace(/%3D|%25/g, (m) => (m === '%3D' ? '=' : '%'));
+}
+
+function baseEntry(path: Uint8Array[], kind: EntryKind, h: tar.Headers, pax: Record<string, string>, lookup: IdLookup): TreeEntry {
   const xattrs: [string, Uint8Array][] = Object.entries(pax)
-    .filter(([key]) => key.startsWith(XATTR_PREFIX))
-    .map(([key, value]) => [key.slice(XATTR_PREFIX.length), new TextEncoder().encode(value)]);
+    .filter(([key]) => key.startsWith(BINARY_PAX_PREFIX))
+    .map(([key, value]) => [xattrNameOfPaxKey(key), binaryPaxValue(value)]);
+  for (const [key, name] of TAR_ACL_KEYS) {
+    const text = pax[key];
+    if (text !== undefined) xattrs.push([name, aclTextToXattr(text, lookup, `${key} of ${h.name}`)]);
+  }
   const mtimeNs = timeNsOf(pax.mtime, h.mtime);
   return {
     path,
