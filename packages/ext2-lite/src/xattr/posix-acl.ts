@@ -69,15 +69,16 @@ async function changePosixAcl(ctx: MountContext, inode: Ext2Inode, nameIndex: nu
   }
   await withLiveInodeLocked(inode, syscall, async () => {
     let stored = acl ?? undefined;
+    let mode: number | undefined;
     if (nameIndex === ACL_NAME_INDEX.access && acl !== null) {
       const implied = aclEquivalentMode(acl, inode.disk.mode);
-      inode.disk.mode = implied.mode;
+      mode = implied.mode;
       if (implied.equivalent) stored = undefined;
     }
-    if (stored !== undefined || (await storedAcl(ctx.vol, inode, nameIndex)) !== undefined) {
-      await storeAclLocked(ctx, inode, nameIndex, stored, syscall);
-    } else if (acl !== null) {
-      // An ACL the mode says all of, and none stored before: only the mode (and so the ctime) changed.
+    // The ACL first: if it finds no room (ENOSPC), the mode has not changed either.
+    if (stored !== undefined || (await storedAcl(ctx.vol, inode, nameIndex)) !== undefined) await storeAclLocked(ctx, inode, nameIndex, stored, syscall);
+    if (mode !== undefined) {
+      inode.disk.mode = mode;
       setInodeTime(inode.disk, 'ctime', ctx.now());
       markInodeDirty(ctx, inode);
     }

@@ -163,7 +163,7 @@ const suite = haveE2fsprogs ? describe : describe.skip;
 const shape = { blockSize: 1024, inodeSize: 128 } as const;
 
 suite('POSIX ACL calls: errors and the acl mount option', () => {
-  it('EACCES for a default ACL on a non-directory (removing one is no error); EOPNOTSUPP on a symlink; EINVAL for an invalid ACL; nothing changes', async () => {
+  it('EACCES for a default ACL on a non-directory (removing one is no error); EOPNOTSUPP on a symlink; EINVAL for an invalid ACL; ENOSPC leaves the mode alone; nothing changes', async () => {
     const image = new ScratchImage(shape);
     try {
       const fs = await image.mount();
@@ -182,6 +182,12 @@ suite('POSIX ACL calls: errors and the acl mount option', () => {
       expect((await fs.getattr(f)).mode).toBe(0o100664);
       await fs.setxattr(f, ACCESS, encodeAclXattr([]));
       expect(await fs.listxattr(f)).toEqual([]);
+      // No room for the ACL (the 1 KiB xattr block is nearly full): ENOSPC, and the mode is untouched too.
+      const full = await fs.create(fs.root, enc('full'), init(FILE));
+      await fs.setxattr(full, 'user.big', new Uint8Array(952));
+      expect(await codeOf(fs.setxattr(full, ACCESS, encodeAclXattr(NAMED)))).toBe('ENOSPC');
+      expect((await fs.getattr(full)).mode).toBe(FILE);
+      expect(await fs.listxattr(full)).toEqual(['user.big']);
       await image.unmount();
       expect(image.fsck().problems).toEqual([]);
     } finally {
