@@ -6,7 +6,7 @@
 // back out onto the host exactly.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -227,6 +227,27 @@ describe('host xattrs, end to end', () => {
     expect(copied.stderr).toBe('');
     expect(copied.code).toBe(0);
     expect(xattrDump(out)).toBe(xattrDump(tree));
+  });
+
+  it('cp -p into a directory with a default ACL keeps the source’s permissions (no inherited ACL), as coreutils cp -p does; plain cp inherits it', () => {
+    const src = mkdtempSync(join(dir, 'default-acl-'));
+    mkdirSync(join(src, 'shared'));
+    setXattr(join(src, 'shared'), 'system.posix_acl_default', acl([[1, 7], [2, 7, 7], [4, 5], [0x10, 7], [0x20, 5]]));
+    const image = join(dir, 'default-acl.img');
+    expect(runBin(['mkfs', image, '-s', '8M', '-d', src, '--xattrs']).code).toBe(0);
+    const file = join(dir, 'no-acl-file');
+    writeFileSync(file, 'x');
+    chmodSync(file, 0o640);
+    for (const [args, name] of [[['-p'], 'kept'], [[], 'inherits']] as const) {
+      const r = runBin(['cp', ...args, file, `${image}:/shared/${name}`]);
+      expect(r.stderr, name).toBe('');
+      expect(r.code, name).toBe(0);
+    }
+    run(tools.e2fsck, ['-fn', image]);
+    const acls = (path: string): string => run(tools.debugfs, ['-R', `ea_list ${path}`, image]);
+    expect(acls('/shared/kept')).not.toContain('posix_acl');
+    expect(run(tools.debugfs, ['-R', 'stat /shared/kept', image])).toMatch(/Mode:\s+0640/);
+    expect(acls('/shared/inherits')).toContain('system.posix_acl_access');
   });
 
   itKernel('mkfs -d DIR --xattrs: the kernel reads the same xattrs as the tree has', () => {

@@ -5,7 +5,7 @@
 // for the directory's children. Parents an archive leaves implicit are made
 // like `mkdir -p` (0755, root). File data skips zero blocks (holes).
 import { FsError } from '@iomap/core';
-import type { Ext2Filesystem, Ext2Inode } from '@iomap/ext2-lite';
+import { ACL_ACCESS_NAME, ACL_DEFAULT_NAME, type Ext2Filesystem, type Ext2Inode } from '@iomap/ext2-lite';
 import type { FsPromises } from '@iomap/vfs';
 import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFSOCK } from '@iomap/vfs';
 import type { Subject } from '../cli/error-report.js';
@@ -170,10 +170,24 @@ export class ImageSink implements TreeSink {
       ctimeNs,
     });
     await this.applyXattrs(inode, entry);
+    await this.dropAclsNotInSource(inode, entry);
   }
 
   private async applyXattrs(inode: Ext2Inode, entry: TreeEntry): Promise<void> {
     for (const [name, value] of entry.xattrs ?? []) await inodeMethod(this.fs, 'setxattr')(inode, name, value);
+  }
+
+  /**
+   * -p keeps the source's permissions exactly, as coreutils cp -p does: a
+   * POSIX ACL the copy has but the source lacks (inherited from a default
+   * ACL of the destination directory, or left on a replaced file) goes.
+   */
+  private async dropAclsNotInSource(inode: Ext2Inode, entry: TreeEntry): Promise<void> {
+    if (entry.kind === 'symlink') return;
+    const present = (await this.fs.listxattr(inode)).filter((name) => name === ACL_ACCESS_NAME || name === ACL_DEFAULT_NAME);
+    for (const name of present) {
+      if (!(entry.xattrs ?? []).some(([n]) => n === name)) await inodeMethod(this.fs, 'removexattr')(inode, name);
+    }
   }
 
   /** Directory metadata, deepest first, after their children were made. */

@@ -44,6 +44,7 @@ export type WriteMethod = keyof ImageWriteMethods;
 interface InodeWriteMethods {
   setattr(inode: Ext2Inode, changes: AttributeChanges): Promise<void>;
   setxattr(inode: Ext2Inode, name: string, value: Uint8Array, options?: XattrSetOptions): Promise<void>;
+  removexattr(inode: Ext2Inode, name: string): Promise<void>;
 }
 
 function missing(what: string): FsError {
