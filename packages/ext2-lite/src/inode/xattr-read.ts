@@ -5,7 +5,7 @@
 // stored in ext2's ACL encoding and served in the xattr one, and only while
 // ACLs are in force on the mount (the kernel hides them with -o noacl).
 import { FsError } from '@iomap/core';
-import { ACL_ACCESS_NAME, ACL_DEFAULT_NAME, decodeAclDisk, encodeAclXattr, isAclNameIndex } from '../format/posix-acl.js';
+import { ACL_ACCESS_NAME, ACL_DEFAULT_NAME, decodeAclDisk, encodeAclXattr, isAclNameIndex, type AclEntry } from '../format/posix-acl.js';
 import { decodeInodeXattrs, decodeXattrBlock, xattrFullName, type XattrEntry } from '../format/xattr.js';
 import { checkFileBlock, withBlock, type Volume } from '../mount/volume.js';
 import type { Ext2Inode } from './ext2-inode.js';
@@ -30,13 +30,18 @@ export function requirePosixAcl(vol: Volume, syscall: string): void {
   }
 }
 
+/** The ACL in a stored ACL attribute of `inode`; EUCLEAN naming the inode and attribute when it is malformed. */
+export function decodeStoredAcl(inode: Ext2Inode, entry: Pick<XattrEntry, 'nameIndex' | 'name' | 'value'>): AclEntry[] {
+  return decodeAclDisk(entry.value, { structure: `inode ${inode.ino}`, location: `extended attribute ${xattrFullName(entry) ?? `index ${entry.nameIndex}`}` });
+}
+
 /** The value of attribute `name` (e.g. `user.origin`); ENODATA when absent. */
 export async function getXattr(vol: Volume, inode: Ext2Inode, name: string): Promise<Uint8Array> {
   if (name === ACL_ACCESS_NAME || name === ACL_DEFAULT_NAME) requirePosixAcl(vol, 'getxattr');
   for (const entry of await inodeXattrs(vol, inode)) {
     if (xattrFullName(entry) !== name) continue;
     if (!isAclNameIndex(entry.nameIndex)) return entry.value;
-    return encodeAclXattr(decodeAclDisk(entry.value, { structure: `inode ${inode.ino}`, location: `extended attribute ${name}` }));
+    return encodeAclXattr(decodeStoredAcl(inode, entry));
   }
   throw new FsError('ENODATA', `inode ${inode.ino} has no extended attribute ${name}`, { syscall: 'getxattr' });
 }

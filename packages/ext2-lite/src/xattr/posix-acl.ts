@@ -15,10 +15,11 @@
 // names give EOPNOTSUPP, as on a kernel mount with -o noacl.
 import { FsError } from '@iomap/core';
 import { S_IF, S_IFMT } from '../format/inode.js';
-import { ACL_ACCESS_NAME, ACL_DEFAULT_NAME, ACL_NAME_INDEX, decodeAclDisk, decodeAclXattr, encodeAclDisk, type AclEntry } from '../format/posix-acl.js';
+import { ACL_NAME_INDEX, decodeAclXattr, encodeAclDisk, type AclEntry } from '../format/posix-acl.js';
+import type { XattrEntry } from '../format/xattr.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
 import { markInodeDirty } from '../inode/inode-write.js';
-import { inodeXattrs, requirePosixAcl } from '../inode/xattr-read.js';
+import { decodeStoredAcl, inodeXattrs, requirePosixAcl } from '../inode/xattr-read.js';
 import type { MountContext } from '../mount/mount-context.js';
 import type { Volume } from '../mount/volume.js';
 import { setInodeTime } from '../namespace/inode-times.js';
@@ -27,18 +28,17 @@ import { changeXattrLocked, withLiveInodeLocked } from './xattr-change.js';
 import type { XattrName } from './xattr-name.js';
 
 const aclName = (nameIndex: number): XattrName => ({ nameIndex, name: new Uint8Array(0) });
-const fullName = (nameIndex: number): string => (nameIndex === ACL_NAME_INDEX.access ? ACL_ACCESS_NAME : ACL_DEFAULT_NAME);
 const typeOf = (inode: Ext2Inode): number => inode.disk.mode & S_IFMT;
 
-/** The stored (ext2-encoded) value of the ACL under `nameIndex`, or undefined. */
-async function storedAcl(vol: Volume, inode: Ext2Inode, nameIndex: number): Promise<Uint8Array | undefined> {
-  return (await inodeXattrs(vol, inode)).find((e) => e.nameIndex === nameIndex && e.name.length === 0)?.value;
+/** The stored ACL attribute under `nameIndex`, or undefined. */
+async function storedAcl(vol: Volume, inode: Ext2Inode, nameIndex: number): Promise<XattrEntry | undefined> {
+  return (await inodeXattrs(vol, inode)).find((e) => e.nameIndex === nameIndex && e.name.length === 0);
 }
 
 /** The ACL stored under `nameIndex`, decoded (EUCLEAN when malformed); undefined when there is none. */
 export async function readPosixAcl(vol: Volume, inode: Ext2Inode, nameIndex: number): Promise<AclEntry[] | undefined> {
-  const value = await storedAcl(vol, inode, nameIndex);
-  return value === undefined ? undefined : decodeAclDisk(value, { structure: `inode ${inode.ino}`, location: `extended attribute ${fullName(nameIndex)}` });
+  const entry = await storedAcl(vol, inode, nameIndex);
+  return entry === undefined ? undefined : decodeStoredAcl(inode, entry);
 }
 
 /** Stores `acl` under `nameIndex` (undefined removes it; absent is fine). Precondition: inode.lock held exclusive, or the inode not reachable yet. */
@@ -76,7 +76,7 @@ async function changePosixAcl(ctx: MountContext, inode: Ext2Inode, nameIndex: nu
       if (implied.equivalent) stored = undefined;
     }
     // The ACL first: if it finds no room (ENOSPC), the mode has not changed either.
-    if (stored !== undefined || (await storedAcl(ctx.vol, inode, nameIndex)) !== undefined) await storeAclLocked(ctx, inode, nameIndex, stored, syscall);
+    await storeAclLocked(ctx, inode, nameIndex, stored, syscall);
     if (mode !== undefined) {
       inode.disk.mode = mode;
       setInodeTime(inode.disk, 'ctime', ctx.now());
