@@ -256,6 +256,37 @@ describe('host xattrs, end to end', () => {
     withKernelMount(image, (mnt) => expect(xattrDump(mnt)).toBe(xattrDump(tree)));
   });
 
+  itKernel('ls -l marks what has a POSIX ACL with "+" (padding the rest) as GNU ls does on a kernel mount; stat and ls --json show the ACLs', () => {
+    const image = join(dir, 'ls-acl.img');
+    expect(runBin(['mkfs', image, '-s', '16M', '-d', tree, '--xattrs']).code).toBe(0);
+    // "mode name" of each line of a long listing (-a, so "." and ".." too), names from the tree only.
+    const modes = (listing: string): string[] =>
+      listing
+        .split('\n')
+        .map((line) => /^([-dlcbps][-rwxsStT]{9}\+?)\s+\d+\s.*\s(\S+)$/.exec(line))
+        .filter((m): m is RegExpExecArray => m !== null && ['.', '..', 'etc', 'plain', 'hosts', 'deep', 'big', 'link'].includes(m[2] as string))
+        .map((m) => `${m[1]} ${m[2]}`);
+    for (const at of ['/', '/etc', '/etc/deep']) {
+      const ours = runBin(['ls', '-la', `${image}:${at}`]);
+      expect(ours.code, at).toBe(0);
+      const kernel = withKernelMount(image, (mnt) => run('ls', ['-la', join(mnt, at)]));
+      // (The mount point's ".." is the host's directory, not the image's.)
+      const comparable = (listing: string): string[] => modes(listing).filter((m) => at !== '/' || !m.endsWith(' ..')).sort();
+      expect(comparable(ours.out), at).toEqual(comparable(kernel));
+      // A '+' somewhere: the lines without one keep the columns aligned, as GNU ls pads them.
+      if (ours.out.includes('+ ')) expect(ours.out, at).toMatch(/^[-d][-rwx]{9} {2}\d/m);
+    }
+    expect(modes(runBin(['ls', '-la', `${image}:/etc`]).out)).toEqual(expect.arrayContaining(['-rw-rw-r--+ hosts', 'drwxrwxr-x+ deep']));
+    const stat = runBin(['stat', `${image}:/etc/deep`]);
+    expect(stat.out).toContain(' Xattr: system.posix_acl_access = acl:user::rwx,group::r-x,group:50:rwx,mask::rwx,other::r-x\n');
+    expect(stat.out).toContain(' Xattr: system.posix_acl_default = acl:user::rwx,user:7:rwx,group::r-x,mask::rwx,other::---\n');
+    const json = JSON.parse(runBin(['stat', '--json', `${image}:/etc/hosts`]).out) as { xattrs: Record<string, { acl?: string; base64?: string }> };
+    expect(json.xattrs['system.posix_acl_access']?.acl).toBe('user::rw-,user:1000:r--,group::r--,group:50:rw-,mask::rw-,other::r--');
+    expect(Buffer.from(json.xattrs['system.posix_acl_access']?.base64 ?? '', 'base64')).toEqual(acl([[1, 6], [2, 4, 1000], [4, 4], [8, 6, 50], [0x10, 6], [0x20, 4]]));
+    const listed = JSON.parse(runBin(['ls', '--json', `${image}:/etc`]).out) as { name: string; acl?: boolean }[];
+    expect(listed.map((r) => `${r.name}:${r.acl === true}`).sort()).toEqual(['deep:true', 'hosts:true']);
+  });
+
   it('without --xattrs a directory brings none (the flag is what reads them)', () => {
     const image = join(dir, 'without.img');
     expect(runBin(['mkfs', image, '-s', '16M', '-d', tree]).code).toBe(0);

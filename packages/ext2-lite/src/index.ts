@@ -15,8 +15,9 @@ export type { Ext2MountInfo } from './mount/ext2-filesystem.js';
 export type { Ext2Inode } from './inode/ext2-inode.js';
 export { COMPAT, INCOMPAT, RO_COMPAT, describeFeatures } from './format/features.js';
 // POSIX ACL values as getxattr/setxattr of system.posix_acl_access/_default speak them.
-export { ACL_TAG, ACL_UNDEFINED_ID, ACL_ACCESS_NAME, ACL_DEFAULT_NAME, decodeAclXattr, encodeAclXattr } from './format/posix-acl.js';
-export type { AclEntry } from './format/posix-acl.js';
+// (@iomap/vfs's, re-exported so code written against ext2-lite keeps working).
+export { ACL_TAG, ACL_UNDEFINED_ID, ACL_ACCESS_NAME, ACL_DEFAULT_NAME, decodeAclXattr, encodeAclXattr } from '@iomap/vfs';
+export type { AclEntry } from '@iomap/vfs';
 export type { FeatureWords } from './format/features.js';
 // The superblock decoder, for tools that report on an image without mounting it (ext2-lite info, like dumpe2fs -h).
 export { decodeSuperblock, formatUuid, volumeLabel, lastMountedPath, SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, FS_STATE, FS_ERRORS, CREATOR_OS } from './format/superblock.js';

@@ -16,6 +16,21 @@ export { FallocateFlag } from './file-operations.js';
 export type { FileOperations } from './file-operations.js';
 export { timeNs, splitTimeNs } from './inode-attributes.js';
 export type { InodeAttributes, Timespec } from './inode-attributes.js';
+// POSIX ACLs: the xattr encoding, validity, and how ACL and mode follow each other.
+export {
+  ACL_TAG,
+  ACL_PERM_MASK,
+  ACL_UNDEFINED_ID,
+  ACL_ACCESS_NAME,
+  ACL_DEFAULT_NAME,
+  isAclName,
+  aclTagNamesSomeone,
+  decodeAclXattr,
+  encodeAclXattr,
+  aclProblem,
+} from './posix-acl.js';
+export type { AclEntry } from './posix-acl.js';
+export { aclEquivalentMode, aclAfterChmod, aclForNewInode } from './posix-acl-mode.js';
 export {
   S_IFMT,
   S_IFSOCK,

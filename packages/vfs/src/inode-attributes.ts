@@ -3,6 +3,7 @@
 // bigint, because ext2 stores seconds plus (on 256-byte inodes) nanoseconds,
 // and a double cannot hold today's time to the nanosecond.
 import { FsError } from '@iomap/core';
+import type { AclEntry } from './posix-acl.js';
 
 /**
  * An inode's attributes as {@link InodeOperations.getattr} reports them.
@@ -46,6 +47,14 @@ export interface InodeAttributes {
   rdev: number;
   /** Device number of the filesystem itself (`st_dev`). */
   dev: number;
+  /**
+   * The inode's access ACL, for permission checks (the kernel's cached
+   * `i_acl`), from a filesystem with POSIX ACLs in force; omit when the
+   * inode has none. An ACL the filesystem could not read is `[]`: the
+   * owner's bits and privilege still apply, every other caller is refused,
+   * as the kernel refuses when get_inode_acl fails.
+   */
+  accessAcl?: readonly AclEntry[];
 }
 
 const NS_PER_SECOND = 1_000_000_000n;

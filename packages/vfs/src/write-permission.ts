@@ -5,7 +5,9 @@
 // parent's group when the parent is set-group-ID).
 import { S_IFDIR, S_IFMT } from './file-mode.js';
 import type { InodeAttributes } from './inode-attributes.js';
-import { Access, mayAccess, type Credentials } from './permission.js';
+import { Access, inGroup, mayAccess, type Credentials } from './permission.js';
+
+export { inGroup };
 
 /**
  * Set-user-ID, set-group-ID and sticky bits (`S_ISUID`, `S_ISGID`, `S_ISVTX`).
@@ -34,17 +36,6 @@ export function isOwnerOrPrivileged(attributes: InodeAttributes, credentials: Cr
   return isPrivileged(credentials) || attributes.uid === credentials.uid;
 }
 
-/**
- * `in_group_p`: `gid` is the caller's group or one of its supplementary groups.
- *
- * @example
- * ```ts
- * inGroup({ uid: 1000, gid: 1000, groups: [27] }, 27); // true
- * ```
- */
-export function inGroup(credentials: Credentials, gid: number): boolean {
-  return credentials.gid === gid || (credentials.groups ?? []).includes(gid);
-}
 
 /**
  * `may_create` and the first half of `may_delete`: write and search

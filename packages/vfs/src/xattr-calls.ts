@@ -15,6 +15,7 @@ import type { InodeAttributes } from './inode-attributes.js';
 import { encodeName } from './name-bytes.js';
 import { CallErrors } from './node-error.js';
 import { toPathArgument, type PathLike } from './path-argument.js';
+import { isAclName } from './posix-acl.js';
 import { Access, mayAccess } from './permission.js';
 import type { VfsContext } from './vfs-context.js';
 import { checkInteger, invalidType } from './write-arguments.js';
@@ -53,7 +54,7 @@ function checkName(name: unknown, errors: CallErrors): string {
 function xattrRefusal(attributes: InodeAttributes, name: string, write: boolean, context: VfsContext<unknown>): 'EPERM' | 'ENODATA' | 'EACCES' | undefined {
   const { credentials } = context;
   // POSIX ACLs: only the owner (or a privileged caller) may set them, as the kernel's inode_owner_or_capable.
-  if (write && (name === 'system.posix_acl_access' || name === 'system.posix_acl_default') && !isOwnerOrPrivileged(attributes, credentials)) return 'EPERM';
+  if (write && isAclName(name) && !isOwnerOrPrivileged(attributes, credentials)) return 'EPERM';
   if (name.startsWith('security.') || name.startsWith('system.')) return undefined;
   if (name.startsWith('trusted.')) return isPrivileged(credentials) ? undefined : write ? 'EPERM' : 'ENODATA';
   if (name.startsWith('user.')) {

@@ -1,17 +1,21 @@
 // stat [-L] [--json] IMAGE:PATH... — an inode's attributes like stat(1)
-// (times in UTC, with nanoseconds), plus its extended attributes.
+// (times in UTC, with nanoseconds), plus its extended attributes (POSIX
+// ACLs also in getfacl's text form, with the image's numeric ids).
 import type { Ext2Filesystem } from '@iomap/ext2-lite';
-import { S_IFBLK, S_IFCHR, S_IFLNK, S_IFMT } from '@iomap/vfs';
+import { S_IFBLK, S_IFCHR, S_IFLNK, S_IFMT, isAclName } from '@iomap/vfs';
 import { parseImageAddress } from '../address/image-address.js';
 import { about } from '../cli/error-report.js';
 import { examples, type VerbDefinition } from '../cli/verb.js';
 import { inodeAtPath, type ImageEntry } from '../image/image-tree.js';
+import { aclValueText } from '../show/acl-text.js';
 import { displayBytes, displayText, jsonName } from '../show/display-name.js';
 import { majorMinor, modeString, octalMode, typeName, typeWord } from '../show/mode-string.js';
 import { fullTime } from '../show/time-text.js';
 
-/** An xattr value as text when it is printable UTF-8, else base64. */
-function xattrValue(value: Uint8Array): { text?: string; base64?: string } {
+/** An xattr value as text when it is printable UTF-8, else base64; a POSIX ACL also as its text form. */
+function xattrValue(name: string, value: Uint8Array): { text?: string; base64?: string; acl?: string } {
+  const acl = isAclName(name) ? aclValueText(value) : undefined;
+  if (acl !== undefined) return { acl, base64: Buffer.from(value).toString('base64') };
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(value);
     // eslint-disable-next-line no-control-regex -- a value with control bytes (other than a final NUL) is binary
@@ -44,8 +48,9 @@ function textReport(path: string, e: ImageEntry, target: Uint8Array | undefined,
     ` Birth: ${a.birthtimeNs === undefined ? '-' : fullTime(a.birthtimeNs)}`,
   ];
   for (const [name, value] of xattrs) {
-    const shown = xattrValue(value);
-    lines.push(` Xattr: ${displayText(name)} = ${shown.text === undefined ? `base64:${shown.base64}` : JSON.stringify(shown.text)}`);
+    const shown = xattrValue(name, value);
+    const text = shown.acl !== undefined ? `acl:${shown.acl}` : shown.text === undefined ? `base64:${shown.base64}` : JSON.stringify(shown.text);
+    lines.push(` Xattr: ${displayText(name)} = ${text}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -71,7 +76,7 @@ function jsonReport(path: string, e: ImageEntry, target: Uint8Array | undefined,
     ctimeNs: a.ctimeNs.toString(),
     ...(a.birthtimeNs === undefined ? {} : { birthtimeNs: a.birthtimeNs.toString() }),
     ...(target === undefined ? {} : { target: jsonName(target) }),
-    xattrs: Object.fromEntries(xattrs.map(([name, value]) => [name, xattrValue(value)])),
+    xattrs: Object.fromEntries(xattrs.map(([name, value]) => [name, xattrValue(name, value)])),
   };
 }
 

@@ -5,7 +5,8 @@
 // kernel's refcount limit; blocks get their refcounts when written at the end.
 import { FsError } from '@iomap/core';
 import { XATTR_HEADER_FIELDS, XATTR_REFCOUNT_MAX, buildInodeXattrArea, buildXattrBlock, type NewXattr } from '../format/xattr.js';
-import { decodeAclXattr, encodeAclDisk, isAclNameIndex } from '../format/posix-acl.js';
+import { decodeAclXattr } from '@iomap/vfs';
+import { encodeAclDisk, isAclNameIndex } from '../format/posix-acl.js';
 import { checkXattrValue, parseWritableXattrName } from '../xattr/xattr-name.js';
 import type { MapBlock } from './block-map-build.js';
 

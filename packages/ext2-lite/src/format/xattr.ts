@@ -198,16 +198,21 @@ export function encodeXattrBlockHeader(block: XattrBlock): Uint8Array {
   return out;
 }
 
+/** True when the inode body after i_extra_isize holds an attribute area (room for it, and its magic). */
+export function hasInodeXattrArea(inodeRaw: Uint8Array, extraIsize: number): boolean {
+  const isz = inodeRaw.length;
+  if (isz <= 128 || extraIsize >= isz - 128 - 4) return false;
+  return viewOf(inodeRaw).getUint32(128 + extraIsize, true) === XATTR_MAGIC;
+}
+
 /**
  * The in-inode attributes of a 256-byte (or larger) inode: empty when the
  * area after i_extra_isize has no room or does not start with the magic.
  * `inodeRaw` is the whole on-disk inode.
  */
 export function decodeInodeXattrs(inodeRaw: Uint8Array, opts: { ino: number; extraIsize: number }): XattrEntry[] {
-  const isz = inodeRaw.length;
+  if (!hasInodeXattrArea(inodeRaw, opts.extraIsize)) return [];
   const start = 128 + opts.extraIsize;
-  if (isz <= 128 || opts.extraIsize >= isz - 128 - 4) return [];
-  if (viewOf(inodeRaw).getUint32(start, true) !== XATTR_MAGIC) return [];
   const bytes = inodeRaw.subarray(start);
   const fail = (detail: string) =>
     new CorruptFilesystemError({ structure: `in-inode xattrs of inode ${opts.ino}`, location: `inode byte ${start}` }, detail);

@@ -63,8 +63,16 @@ export class Ext2Inode {
   dax: DaxFile<Ext2Inode> | undefined = undefined;
   /** Directories: name (latin1 of its bytes) -> entry, built on the first lookup. */
   names: Map<string, IndexedName> | undefined = undefined;
-  /** getattr's answer, cached until the next markInodeDirty. */
+  /** getattr's answer (with the access ACL), cached until the next markInodeDirty; see cachedAttributes. */
   attributes: InodeAttributes | undefined = undefined;
+  /** Counts forgetAttributes calls: an answer computed across an await is cached only if none came in between. */
+  attributesEpoch = 0;
+
+  /** Drops the cached attributes (the inode changed). */
+  forgetAttributes(): void {
+    this.attributes = undefined;
+    this.attributesEpoch++;
+  }
   /**
    * The run of the block map found last (ext4's extent status cache, one
    * entry): sequential reads map each indirect block's worth once. Every

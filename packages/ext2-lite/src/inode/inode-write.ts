@@ -118,7 +118,7 @@ export async function createInode(ctx: MountContext, parent: Ext2Inode, init: Ne
  */
 export function markInodeDirty(ctx: MountContext, inode: Ext2Inode): void {
   throwIfReadOnly(ctx, 'write');
-  inode.attributes = undefined;
+  inode.forgetAttributes();
   ctx.dirtyInodes.set(inode.ino, inode);
 }
 

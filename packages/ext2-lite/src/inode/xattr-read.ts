@@ -5,10 +5,17 @@
 // stored in ext2's ACL encoding and served in the xattr one, and only while
 // ACLs are in force on the mount (the kernel hides them with -o noacl).
 import { FsError } from '@iomap/core';
-import { ACL_ACCESS_NAME, ACL_DEFAULT_NAME, decodeAclDisk, encodeAclXattr, isAclNameIndex, type AclEntry } from '../format/posix-acl.js';
-import { decodeInodeXattrs, decodeXattrBlock, xattrFullName, type XattrEntry } from '../format/xattr.js';
+import { encodeAclXattr, isAclName, type AclEntry } from '@iomap/vfs';
+import { decodeAclDisk, isAclNameIndex } from '../format/posix-acl.js';
+import { decodeInodeXattrs, decodeXattrBlock, hasInodeXattrArea, xattrFullName, type XattrEntry } from '../format/xattr.js';
 import { checkFileBlock, withBlock, type Volume } from '../mount/volume.js';
 import type { Ext2Inode } from './ext2-inode.js';
+
+/** True when `inode` has attributes in its body or an attribute block (a check without reading anything). */
+export function hasXattrs(inode: Ext2Inode): boolean {
+  const d = inode.disk;
+  return d.fileAcl !== 0 || (d.inodeSize > 128 && hasInodeXattrArea(d.raw, d.extraIsize ?? 0));
+}
 
 /** Every attribute of `inode`, in-inode ones first. Precondition: inode is live. */
 export async function inodeXattrs(vol: Volume, inode: Ext2Inode): Promise<XattrEntry[]> {
@@ -35,9 +42,20 @@ export function decodeStoredAcl(inode: Ext2Inode, entry: Pick<XattrEntry, 'nameI
   return decodeAclDisk(entry.value, { structure: `inode ${inode.ino}`, location: `extended attribute ${xattrFullName(entry) ?? `index ${entry.nameIndex}`}` });
 }
 
+/** The stored ACL attribute under `nameIndex`, or undefined. */
+export async function storedAcl(vol: Volume, inode: Ext2Inode, nameIndex: number): Promise<XattrEntry | undefined> {
+  return (await inodeXattrs(vol, inode)).find((e) => e.nameIndex === nameIndex && e.name.length === 0);
+}
+
+/** The ACL stored under `nameIndex`, decoded (EUCLEAN when malformed); undefined when there is none. */
+export async function readPosixAcl(vol: Volume, inode: Ext2Inode, nameIndex: number): Promise<AclEntry[] | undefined> {
+  const entry = await storedAcl(vol, inode, nameIndex);
+  return entry === undefined ? undefined : decodeStoredAcl(inode, entry);
+}
+
 /** The value of attribute `name` (e.g. `user.origin`); ENODATA when absent. */
 export async function getXattr(vol: Volume, inode: Ext2Inode, name: string): Promise<Uint8Array> {
-  if (name === ACL_ACCESS_NAME || name === ACL_DEFAULT_NAME) requirePosixAcl(vol, 'getxattr');
+  if (isAclName(name)) requirePosixAcl(vol, 'getxattr');
   for (const entry of await inodeXattrs(vol, inode)) {
     if (xattrFullName(entry) !== name) continue;
     if (!isAclNameIndex(entry.nameIndex)) return entry.value;

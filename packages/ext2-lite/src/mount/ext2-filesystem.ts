@@ -26,7 +26,7 @@ import { describeFeatures } from '../format/features.js';
 import { EXT2_SUPER_MAGIC, FS_STATE, featureWordsOf, formatUuid, hasSuperblockBackup, volumeLabel } from '../format/superblock.js';
 import { readDirectory } from '../dir/dir-read.js';
 import { lookupName } from '../dir/lookup.js';
-import { inodeAttributes } from '../inode/attributes.js';
+import { cachedAttributes } from '../inode/attributes.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
 import { readFileData } from '../inode/file-read.js';
 import { fallocateFile, truncateFile } from '../inode/file-truncate.js';
@@ -205,7 +205,8 @@ export class Ext2Filesystem implements Filesystem<Ext2Inode> {
     const { vol } = this.live('stat');
     // Cached until the next markInodeDirty; size and st_blocks follow the
     // page cache and delayed allocations, which change without it.
-    const base = (inode.attributes ??= inodeAttributes(vol, inode));
+    const found = cachedAttributes(vol, inode);
+    const base = found instanceof Promise ? await found : found;
     const size = inode.size;
     const pending = inode.delallocBlocks;
     if (size === base.size && pending === 0) return base;

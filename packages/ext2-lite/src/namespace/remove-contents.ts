@@ -20,7 +20,7 @@
 // once, with one change time per directory.
 import { CorruptFilesystemError, FsError } from '@iomap/core';
 import { ROOT_INO } from '../format/inode.js';
-import { inodeAttributes } from '../inode/attributes.js';
+import { cachedAttributes } from '../inode/attributes.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
 import { canDropLinkNow, dropLinkNow } from '../inode/inode-write.js';
 import type { MountContext } from '../mount/mount-context.js';
@@ -129,7 +129,7 @@ async function removeSubdirectory(ctx: MountContext, parent: Emptying, key: stri
   for (let job: Emptying | undefined = parent; job !== undefined; job = job.parent) {
     if (job.dir === victim) throw new CorruptFilesystemError({ structure: `directory inode ${parent.dir.ino}` }, `an entry names directory inode ${victim.ino}, which contains it`);
   }
-  if (!policy.mayEmpty((victim.attributes ??= inodeAttributes(ctx.vol, victim)))) return false;
+  if (!policy.mayEmpty(await cachedAttributes(ctx.vol, victim))) return false;
   const release = victim.lock.tryAcquireExclusive() ?? (await victim.lock.acquireExclusive());
   try {
     requireLiveDirectory(victim, 'rmdir');

@@ -140,7 +140,7 @@ export function reconcileSize(ctx: MountContext, inode: Ext2Inode): void {
   const size = inode.mapping.size;
   if (size !== inode.disk.size) {
     inode.disk.size = size;
-    inode.attributes = undefined;
+    inode.forgetAttributes();
     ctx.dirtyInodes.set(inode.ino, inode);
   }
 }

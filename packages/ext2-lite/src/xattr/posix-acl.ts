@@ -1,6 +1,6 @@
 // POSIX ACLs on a mount (the kernel's ext2/ext4 ACL handlers): the two
 // system.posix_acl_* attributes stored in ext2's ACL encoding, and the mode
-// rules of posix-acl-mode.ts applied where the kernel applies them.
+// rules (@iomap/vfs's aclEquivalentMode, aclAfterChmod, aclForNewInode) applied where the kernel applies them.
 //
 //   getxattr      the stored ACL in the xattr encoding
 //   setxattr      validated (EINVAL); symlinks carry none (EOPNOTSUPP); a
@@ -15,31 +15,18 @@
 // names give EOPNOTSUPP, as on a kernel mount with -o noacl.
 import { FsError } from '@iomap/core';
 import { S_IF, S_IFMT } from '../format/inode.js';
-import { ACL_NAME_INDEX, decodeAclXattr, encodeAclDisk, type AclEntry } from '../format/posix-acl.js';
-import type { XattrEntry } from '../format/xattr.js';
+import { aclAfterChmod, aclEquivalentMode, aclForNewInode, decodeAclXattr, type AclEntry } from '@iomap/vfs';
+import { ACL_NAME_INDEX, encodeAclDisk } from '../format/posix-acl.js';
 import type { Ext2Inode } from '../inode/ext2-inode.js';
 import { markInodeDirty } from '../inode/inode-write.js';
-import { decodeStoredAcl, inodeXattrs, requirePosixAcl } from '../inode/xattr-read.js';
+import { hasXattrs, readPosixAcl, requirePosixAcl, storedAcl } from '../inode/xattr-read.js';
 import type { MountContext } from '../mount/mount-context.js';
-import type { Volume } from '../mount/volume.js';
 import { setInodeTime } from '../namespace/inode-times.js';
-import { aclAfterChmod, aclEquivalentMode, aclForNewInode } from './posix-acl-mode.js';
 import { changeXattrLocked, withLiveInodeLocked } from './xattr-change.js';
 import type { XattrName } from './xattr-name.js';
 
 const aclName = (nameIndex: number): XattrName => ({ nameIndex, name: new Uint8Array(0) });
 const typeOf = (inode: Ext2Inode): number => inode.disk.mode & S_IFMT;
-
-/** The stored ACL attribute under `nameIndex`, or undefined. */
-async function storedAcl(vol: Volume, inode: Ext2Inode, nameIndex: number): Promise<XattrEntry | undefined> {
-  return (await inodeXattrs(vol, inode)).find((e) => e.nameIndex === nameIndex && e.name.length === 0);
-}
-
-/** The ACL stored under `nameIndex`, decoded (EUCLEAN when malformed); undefined when there is none. */
-export async function readPosixAcl(vol: Volume, inode: Ext2Inode, nameIndex: number): Promise<AclEntry[] | undefined> {
-  const entry = await storedAcl(vol, inode, nameIndex);
-  return entry === undefined ? undefined : decodeStoredAcl(inode, entry);
-}
 
 /** Stores `acl` under `nameIndex` (undefined removes it; absent is fine). Precondition: inode.lock held exclusive, or the inode not reachable yet. */
 async function storeAclLocked(ctx: MountContext, inode: Ext2Inode, nameIndex: number, acl: readonly AclEntry[] | undefined, syscall: string, ctimeNs?: bigint): Promise<void> {
@@ -101,7 +88,7 @@ export interface InheritedAcls {
 
 /** The inheritance for a new inode of `mode` in `dir`; undefined when nothing is inherited. Precondition: dir.lock held. */
 export async function inheritedAcls(ctx: MountContext, dir: Ext2Inode, mode: number): Promise<InheritedAcls | undefined> {
-  if (!ctx.vol.posixAcl || (mode & S_IFMT) === S_IF.LNK) return undefined;
+  if (!ctx.vol.posixAcl || (mode & S_IFMT) === S_IF.LNK || !hasXattrs(dir)) return undefined;
   const defaults = await readPosixAcl(ctx.vol, dir, ACL_NAME_INDEX.default);
   if (defaults === undefined) return undefined;
   const narrowed = aclForNewInode(defaults, mode);

@@ -8,7 +8,7 @@
 // translated by format/posix-acl.ts); other system.* names give EOPNOTSUPP.
 import { FsError } from '@iomap/core';
 import { encodeUtf8 } from '../format/fields.js';
-import { ACL_ACCESS_NAME, ACL_DEFAULT_NAME } from '../format/posix-acl.js';
+import { ACL_ACCESS_NAME, ACL_DEFAULT_NAME, isAclName } from '@iomap/vfs';
 import { splitXattrName } from '../format/xattr.js';
 
 /** The namespaces setxattr accepts (e_name_index 1 user, 4 trusted, 6 security; 2 and 3 are the ACL names). */
@@ -30,7 +30,7 @@ export function parseWritableXattrName(full: string, syscall: string): XattrName
     throw new FsError('ERANGE', `extended attribute name of ${bytes} bytes is outside 1..${XATTR_NAME_MAX}`, { syscall });
   }
   const split = splitXattrName(full);
-  if (full === ACL_ACCESS_NAME || full === ACL_DEFAULT_NAME) return split as XattrName;
+  if (isAclName(full)) return split as XattrName;
   if (split === undefined || !WRITABLE_INDEXES.has(split.nameIndex)) {
     throw new FsError('EOPNOTSUPP', `extended attribute ${JSON.stringify(full)} is not in a namespace ext2-lite writes (user., trusted., security., or the POSIX ACLs ${ACL_ACCESS_NAME} and ${ACL_DEFAULT_NAME})`, { syscall });
   }

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ACL_TAG, ACL_UNDEFINED_ID, encodeAclXattr, type AclEntry } from '../../src/format/posix-acl.js';
+import { ACL_TAG, ACL_UNDEFINED_ID, encodeAclXattr, type AclEntry } from '@iomap/vfs';
 import type { Ext2Filesystem } from '../../src/index.js';
 import type { Ext2Inode } from '../../src/inode/ext2-inode.js';
 import { findTool } from '../support/e2fsprogs.js';

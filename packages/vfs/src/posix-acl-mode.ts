@@ -11,11 +11,20 @@
 //                          -> the new inode's ACL is the default narrowed by
 //                             the requested mode, and the mode is narrowed by
 //                             the ACL; directories also inherit the default
-import { ACL_PERM_MASK, ACL_TAG, type AclEntry } from '../format/posix-acl.js';
+import { ACL_PERM_MASK, ACL_TAG, type AclEntry } from './posix-acl.js';
 
 const RWX_BITS = 0o777;
 
-/** The mode an access ACL implies (non-rwx bits of `mode` kept), and whether the ACL says more than the mode can. */
+/**
+ * The mode an access ACL implies (non-rwx bits of `mode` kept), and whether
+ * the ACL says more than the mode can (when not, a filesystem stores no ACL,
+ * as posix_acl_update_mode decides).
+ *
+ * @example
+ * ```ts
+ * const { mode, equivalent } = aclEquivalentMode(entries, attrs.mode);
+ * ```
+ */
 export function aclEquivalentMode(entries: readonly AclEntry[], mode: number): { mode: number; equivalent: boolean } {
   let bits = 0;
   let mask: number | undefined;
@@ -34,7 +43,14 @@ export function aclEquivalentMode(entries: readonly AclEntry[], mode: number): {
   return { mode: (mode & ~RWX_BITS) | bits, equivalent };
 }
 
-/** The access ACL after chmod to `mode`. Precondition: `entries` is valid. */
+/**
+ * The access ACL after chmod to `mode` (posix_acl_chmod). Precondition: `entries` is valid.
+ *
+ * @example
+ * ```ts
+ * const updated = aclAfterChmod(entries, 0o100640);
+ * ```
+ */
 export function aclAfterChmod(entries: readonly AclEntry[], mode: number): AclEntry[] {
   const hasMask = entries.some((e) => e.tag === ACL_TAG.mask);
   return entries.map((e) => {
@@ -56,7 +72,13 @@ export function aclAfterChmod(entries: readonly AclEntry[], mode: number): AclEn
 /**
  * What a new inode of `mode` gets under a parent whose default ACL is
  * `defaults`: its narrowed mode, and its access ACL (undefined when the
- * narrowed ACL is equivalent to the mode). Precondition: `defaults` is valid.
+ * narrowed ACL is equivalent to the mode). Precondition: `defaults` is
+ * valid. The kernel's posix_acl_create.
+ *
+ * @example
+ * ```ts
+ * const { mode, access } = aclForNewInode(parentDefaults, 0o100666 & ~umask);
+ * ```
  */
 export function aclForNewInode(defaults: readonly AclEntry[], mode: number): { mode: number; access: AclEntry[] | undefined } {
   let narrowed = mode;
