@@ -16,9 +16,23 @@ const BUNDLE = join(__dirname, '..', 'dist', 'ext2-lite.cjs');
 const CODE_CACHE = join(__dirname, '..', 'dist', 'ext2-lite.v8cache');
 const MODULES = join(__dirname, '..', 'dist', 'main.js');
 
-/** Whether the bundle exists and is not older than the compiled modules (a `tsc -b` without the bundle step). */
+/** The compiler's record of the build (rewritten by every `tsc -b` that emits), and its copy taken when the bundle was made. */
+const BUILD_INFO = join(__dirname, '..', 'dist', 'tsconfig.tsbuildinfo');
+const BUNDLED_BUILD_INFO = join(__dirname, '..', 'dist', 'ext2-lite.buildinfo');
+
+/**
+ * Whether the bundle was made from the compiled modules now in dist/: a
+ * `tsc -b` without the bundle step changes the build info. Content, not
+ * modification times, decides, since a build cache (nx) restores the two
+ * in any order. A published package ships no build info: its bundle is current.
+ */
 function bundleIsCurrent() {
-  return existsSync(BUNDLE) && existsSync(MODULES) && statSync(BUNDLE).mtimeMs >= statSync(MODULES).mtimeMs;
+  if (!existsSync(BUNDLE)) return false;
+  const built = statSync(BUILD_INFO, { throwIfNoEntry: false });
+  if (built === undefined) return true;
+  const bundled = statSync(BUNDLED_BUILD_INFO, { throwIfNoEntry: false });
+  if (bundled === undefined || bundled.size !== built.size) return false;
+  return readFileSync(BUILD_INFO).equals(readFileSync(BUNDLED_BUILD_INFO));
 }
 
 /**
@@ -36,4 +50,4 @@ function loadBundle() {
   return { exports: bundleModule.exports, codeCache, saveCodeCache: () => writeFileSync(CODE_CACHE, script.createCachedData()) };
 }
 
-module.exports = { BUNDLE, CODE_CACHE, MODULES, bundleIsCurrent, loadBundle };
+module.exports = { BUNDLE, CODE_CACHE, MODULES, BUILD_INFO, BUNDLED_BUILD_INFO, bundleIsCurrent, loadBundle };

@@ -9,14 +9,14 @@
 // Runs after `tsc -b` (the package's build script and the root prepare script).
 import { build } from 'esbuild';
 import { builtinModules, createRequire } from 'node:module';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import loader from '../bin/bundle-loader.cjs';
 
-const { BUNDLE, CODE_CACHE, loadBundle } = loader;
+const { BUNDLE, BUILD_INFO, BUNDLED_BUILD_INFO, CODE_CACHE, loadBundle } = loader;
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -107,3 +107,5 @@ async function train(runCli) {
 const bundle = loadBundle();
 await train(bundle.exports.runCli);
 bundle.saveCodeCache();
+// The build this bundle was made from: bin/bundle-loader.cjs runs the bundle only while dist/ holds that build.
+copyFileSync(BUILD_INFO, BUNDLED_BUILD_INFO);

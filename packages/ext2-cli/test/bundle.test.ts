@@ -6,7 +6,8 @@
 // tests elsewhere exercise the code that ships.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,6 +16,9 @@ import { PACKAGE_ROOT, runBin } from './support/run-cli.js';
 const BUNDLE = join(PACKAGE_ROOT, 'dist', 'ext2-lite.cjs');
 const MODULES = join(PACKAGE_ROOT, 'dist', 'main.js');
 const LOADER = pathToFileURL(join(PACKAGE_ROOT, 'bin', 'bundle-loader.cjs')).href;
+const require = createRequire(import.meta.url);
+type Loader = { bundleIsCurrent: () => boolean };
+const { bundleIsCurrent } = require(join(PACKAGE_ROOT, 'bin', 'bundle-loader.cjs')) as Loader;
 
 /** Runs `runMain` of the bundle (through the loader, printing its code-cache state to stderr first) or of the modules. */
 function runEntry(which: 'bundle' | 'modules', args: string[]): { code: number; out: string; err: string } {
@@ -41,9 +45,35 @@ function withTree(body: (dir: string, tree: string) => void): void {
 }
 
 describe('the bundled command (dist/ext2-lite.cjs)', () => {
-  it('exists and is at least as new as the compiled modules, so bin/ext2-lite.cjs runs it', () => {
+  it('exists and was made from the compiled modules now in dist/, so bin/ext2-lite.cjs runs it', () => {
     expect(existsSync(BUNDLE), 'the build (npm run build / npm ci) writes dist/ext2-lite.cjs').toBe(true);
-    expect(statSync(BUNDLE).mtimeMs).toBeGreaterThanOrEqual(statSync(MODULES).mtimeMs);
+    expect(bundleIsCurrent(), 'dist/ext2-lite.buildinfo is the tsconfig.tsbuildinfo the bundle was made from').toBe(true);
+  });
+
+  it('counts as current by the build it was made from, not by file times: a cache restore in any order keeps it, a rebuild without it does not', () => {
+    const pkg = mkdtempSync(join(tmpdir(), 'ext2-lite-loader-'));
+    try {
+      mkdirSync(join(pkg, 'bin'));
+      mkdirSync(join(pkg, 'dist'));
+      copyFileSync(join(PACKAGE_ROOT, 'bin', 'bundle-loader.cjs'), join(pkg, 'bin', 'bundle-loader.cjs'));
+      const loader = require(join(pkg, 'bin', 'bundle-loader.cjs')) as Loader;
+      const at = (name: string): string => join(pkg, 'dist', name);
+      writeFileSync(at('ext2-lite.cjs'), '');
+      writeFileSync(at('tsconfig.tsbuildinfo'), '{"version":"A"}');
+      expect(loader.bundleIsCurrent(), 'no copy of the build info: made before this scheme').toBe(false);
+      writeFileSync(at('ext2-lite.buildinfo'), '{"version":"A"}');
+      // The bundle older than the modules, as a cache restore may leave it: still current.
+      utimesSync(at('ext2-lite.cjs'), 1, 1);
+      expect(loader.bundleIsCurrent()).toBe(true);
+      writeFileSync(at('tsconfig.tsbuildinfo'), '{"version":"B"}');
+      expect(loader.bundleIsCurrent(), 'tsc -b emitted after the bundle was made').toBe(false);
+      rmSync(at('tsconfig.tsbuildinfo'));
+      expect(loader.bundleIsCurrent(), 'a published package ships no build info').toBe(true);
+      rmSync(at('ext2-lite.cjs'));
+      expect(loader.bundleIsCurrent()).toBe(false);
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
   });
 
   it("comes with a V8 code cache this Node accepts, and names the package's version", () => {
