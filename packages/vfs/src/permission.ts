@@ -90,9 +90,12 @@ function aclGrants(acl: readonly AclEntry[], attrs: InodeAttributes, credentials
         break;
       case ACL_TAG.other:
         return !groupApplied && (entry.perm & want) === want;
-      default:
-        // USER_OBJ (the owner was answered by the mode) and MASK (applied above).
+      case ACL_TAG.userObj: // the owner was answered by the mode
+      case ACL_TAG.mask: // applied with the entry it limits
         break;
+      default:
+        // Not an ACL tag: the kernel's EIO, a refusal.
+        return false;
     }
   }
   // No OTHER entry: not a valid ACL (the kernel's EIO).

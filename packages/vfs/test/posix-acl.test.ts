@@ -165,6 +165,8 @@ describe('permission with an access ACL (posix_acl_permission)', () => {
     const broken = file([], 0o100666);
     expect(mayAccess(broken, stranger, R)).toBe(false);
     expect(mayAccess(broken, owner, R | W)).toBe(true);
+    // An entry with no ACL tag makes the ACL invalid: refused (the kernel's EIO), though OTHER would grant.
+    expect(mayAccess(file([e(userObj, 6), e(0x40, 7), e(groupObj, 4), e(other, 7)], 0o100647), stranger, R)).toBe(false);
     expect(mayAccess(file(FILE_ACL), who(0, 0), R | W)).toBe(true);
     expect(mayAccess(file(FILE_ACL), who(0, 0), X)).toBe(false);
   });
