@@ -13,7 +13,8 @@ import { CallErrors } from './node-error.js';
 import { toPathArgument, type PathLike } from './path-argument.js';
 import type { VfsContext } from './vfs-context.js';
 import { timeNsOfSeconds } from './write-arguments.js';
-import { ModeBits, inGroup, isOwnerOrPrivileged, isPrivileged } from './write-permission.js';
+import { inGroup } from './permission.js';
+import { ModeBits, isOwnerOrPrivileged, isPrivileged } from './write-permission.js';
 
 /** Applies `changes` (plus ctime) through the filesystem's setattr. */
 async function applyChanges<I>(context: VfsContext<I>, inode: I, changes: AttributeChanges, errors: CallErrors): Promise<void> {

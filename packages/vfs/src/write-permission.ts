@@ -7,8 +7,6 @@ import { S_IFDIR, S_IFMT } from './file-mode.js';
 import type { InodeAttributes } from './inode-attributes.js';
 import { Access, inGroup, mayAccess, type Credentials } from './permission.js';
 
-export { inGroup };
-
 /**
  * Set-user-ID, set-group-ID and sticky bits (`S_ISUID`, `S_ISGID`, `S_ISVTX`).
  *

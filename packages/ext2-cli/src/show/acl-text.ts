@@ -2,6 +2,7 @@
 // and `getfacl -c`, entries "tag:qualifier:perms" joined by commas. The
 // qualifiers are the image's numeric ids (its users are not this host's).
 import { ACL_TAG, decodeAclXattr, type AclEntry } from '@iomap/vfs';
+import { rwxText } from './mode-string.js';
 
 const TAG_WORDS: Readonly<Record<number, string>> = {
   [ACL_TAG.userObj]: 'user:',
@@ -12,14 +13,12 @@ const TAG_WORDS: Readonly<Record<number, string>> = {
   [ACL_TAG.other]: 'other:',
 };
 
-const permText = (perm: number): string => `${perm & 4 ? 'r' : '-'}${perm & 2 ? 'w' : '-'}${perm & 1 ? 'x' : '-'}`;
-
 /** "user::rw-,user:1000:r--,group::r--,mask::rw-,other::r--" for `entries`. */
 export function aclText(entries: readonly AclEntry[]): string {
   return entries
     .map((e) => {
       const qualifier = e.tag === ACL_TAG.user || e.tag === ACL_TAG.group ? String(e.id) : '';
-      return `${TAG_WORDS[e.tag] ?? `tag-0x${e.tag.toString(16)}:`}${qualifier}:${permText(e.perm)}`;
+      return `${TAG_WORDS[e.tag] ?? `tag-0x${e.tag.toString(16)}:`}${qualifier}:${rwxText(e.perm)}`;
     })
     .join(',');
 }

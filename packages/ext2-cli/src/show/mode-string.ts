@@ -32,14 +32,17 @@ const TYPE_WORD = new Map<number, string>([
   [S_IFSOCK, 'socket'],
 ]);
 
+/** "rwx", "r-x", … for three permission bits; `special` (setuid/setgid/sticky) shows the x place as `on`, or its capital without x, like ls. */
+export function rwxText(bits: number, special?: { set: boolean; on: string }): string {
+  const x = (bits & 1) !== 0;
+  const last = special?.set === true ? (x ? special.on : special.on.toUpperCase()) : x ? 'x' : '-';
+  return `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${last}`;
+}
+
 /** "drwxr-xr-x" for a st_mode (setuid/setgid/sticky shown as s/S, t/T like ls). */
 export function modeString(mode: number): string {
   const type = TYPE_CHAR.get(mode & S_IFMT) ?? '?';
-  const rwx = (bits: number, special: boolean, on: string): string => {
-    const x = (bits & 1) !== 0;
-    const last = special ? (x ? on : on.toUpperCase()) : x ? 'x' : '-';
-    return `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${last}`;
-  };
+  const rwx = (bits: number, set: boolean, on: string): string => rwxText(bits, { set, on });
   return (
     type +
     rwx((mode >> 6) & 7, (mode & 0o4000) !== 0, 's') +
