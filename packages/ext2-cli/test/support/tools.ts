@@ -27,7 +27,7 @@ export function needTools<const T extends readonly string[]>(suite: string, name
     else tools[name as T[number]] = p;
   }
   if (missing.length === 0) return { tools, describe };
-  const why = `${missing.join(', ')} not found (Debian: e2fsprogs, fdisk, gdisk, mount, attr)`;
+  const why = `${missing.join(', ')} not found (Debian: e2fsprogs, fdisk, gdisk, mount, attr, acl)`;
   if (process.env.CI) throw new Error(`${suite}: ${why}; CI must install them`);
   console.warn(`skipping ${suite}: ${why}`);
   return { tools, describe: describe.skip as typeof describe };
