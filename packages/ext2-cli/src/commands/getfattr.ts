@@ -182,12 +182,12 @@ export const defineGetfattr: VerbDefinition = (program, run) => {
     .summary("show files' extended attributes, as getfattr(1) prints them")
     .description(
       [
-        "Print extended attributes of each path in getfattr's format (a dump that",
-        'setfattr --restore, this one or attr\'s, reads back). Without -n or -d, only the',
-        'names of attributes matching the pattern (default ^user\\.) are listed.',
-        'Paths are printed without their leading "/" ("." for the root) unless',
-        '--absolute-names. With --json: [{ "path", "xattrs": { NAME: {text}|{base64} } }],',
-        'or one object for one path without -R.',
+        "Print extended attributes of each path in getfattr's format, a dump that",
+        "setfattr --restore (this one or attr's) reads back. Without -n or -d only the",
+        'names matching the pattern (default ^user\\.) are listed. Paths lose their',
+        'leading "/" ("." is the root) unless --absolute-names. --json prints a list',
+        '[{ "path", "xattrs": { NAME: {text} or {base64} } }] (one object for one path',
+        'without -R).',
       ].join('\n'),
     )
     .argument('<IMAGE:PATH...>', 'files whose attributes to show')
@@ -195,7 +195,7 @@ export const defineGetfattr: VerbDefinition = (program, run) => {
     .option('-d, --dump', 'show the values of all matching attributes')
     .option('-m, --match <PATTERN>', 'names matching this JavaScript regular expression ("-" for all)')
     .option('-e, --encoding <ENC>', 'values as text, hex or base64 (default: text when printable, else base64)')
-    .option('-h, --no-dereference', 'a symlink operand itself, not what it points to')
+    .option('-h, --no-dereference', 'symlinks themselves, not what they point to')
     .option('-R, --recursive', 'walk directories (symlinks below an operand are not walked into)')
     .option('--absolute-names', 'keep the leading "/" of paths')
     .option('--only-values', 'print the raw values only, nothing else')
