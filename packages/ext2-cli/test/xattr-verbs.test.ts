@@ -44,7 +44,7 @@ function realGetfattr(args: readonly string[], cwd?: string): Buffer {
 }
 
 /** Our command, which must succeed without a word on stderr. */
-async function ours(args: readonly string[], options: { spawn?: boolean; input?: Buffer } = {}): Promise<Buffer> {
+async function ours(args: readonly string[], options: { spawn?: boolean; input?: Buffer | string } = {}): Promise<Buffer> {
   const r: CliResult = options.spawn === true ? runBin(args, { input: options.input }) : await runInProcess(args, { input: options.input });
   expect(r.stderr, args.join(' ')).toBe('');
   expect(r.code, args.join(' ')).toBe(0);
@@ -395,6 +395,18 @@ describe('getfattr and setfattr: failures and the command line', () => {
     await ours(['setfattr', '-n', 'user.target', '-v', 'file', `${img}:/lnk`]);
     expect((await ours(['getfattr', '-h', '-d', '-m', '-', `${img}:/lnk`])).toString()).toBe('# file: lnk\ntrusted.t="link"\n\n');
     expect((await ours(['getfattr', '-d', `${img}:/lnk`])).toString()).toBe('# file: lnk\nuser.target="file"\n\n');
+  });
+
+  it('-R reports a dangling symlink once (exit 1) and prints the rest, as getfattr does; with -h it is no error', async () => {
+    await ours(['mkdir', `${img}:/walk`]);
+    await ours(['touch', `${img}:/walk/a`]);
+    await ours(['setfattr', '-n', 'user.a', '-v', '1', `${img}:/walk/a`]);
+    await ours(['ln', '-s', 'nowhere', `${img}:/walk/dangling`]);
+    const r = await runInProcess(['getfattr', '-R', '-d', `${img}:/walk`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^ext2-lite getfattr: ${img}:/walk/dangling: ENOENT: [^\\n]*\\n$`));
+    expect(r.out).toBe('# file: walk/a\nuser.a="1"\n\n');
+    expect((await ours(['getfattr', '-R', '-h', '-d', `${img}:/walk`])).toString()).toBe(r.out);
   });
 
   it('--restore onto IMAGE:DIR puts ".", relative and absolute dump paths below DIR', async () => {

@@ -140,18 +140,35 @@ async function report(walk: Walk, path: Uint8Array, operand: boolean): Promise<v
   await ctx.outBytes(Buffer.from(`${text}\n`, 'latin1'));
 }
 
-/** Reports `path`, then with -R the tree below it (symlinks below are not walked into); failures are reported and skipped. */
+/**
+ * Reports `path`, then with -R the tree below it (symlinks below an operand
+ * are not walked into); a failure is reported once and the walk goes on.
+ */
 async function visit(walk: Walk, path: Uint8Array, operand: boolean): Promise<void> {
   const subject = { image: walk.image, path: new TextDecoder().decode(path) };
-  const attempt = (work: () => Promise<void>): Promise<void> => about(subject, work).catch((err: unknown) => walk.ctx.reportError(err));
+  const attempt = async (work: () => Promise<void>): Promise<boolean> => {
+    try {
+      await about(subject, work);
+      return true;
+    } catch (err) {
+      walk.ctx.reportError(err);
+      return false;
+    }
+  };
+  let directory = false;
+  if (walk.printing.recursive) {
+    const follow = operand && walk.printing.follow;
+    const found = await attempt(async () => {
+      directory = (follow ? await walk.fsp.stat(path) : await walk.fsp.lstat(path)).isDirectory();
+    });
+    if (!found) return;
+  }
   await attempt(() => report(walk, path, operand));
-  if (!walk.printing.recursive) return;
+  if (!directory) return;
   let children: Uint8Array[] = [];
   await attempt(async () => {
-    const st = operand && walk.printing.follow ? await walk.fsp.stat(path) : await walk.fsp.lstat(path);
-    if (!st.isDirectory()) return;
-    const entries = await walk.fsp.readdir(path, { encoding: 'buffer', withFileTypes: true });
-    children = entries.map((e) => e.name).sort(compareBytes);
+    const entries = await walk.fsp.readdir(path, { encoding: 'buffer' });
+    children = entries.sort(compareBytes);
   });
   for (const name of children) await visit(walk, childPath(path, name), false);
 }
