@@ -413,6 +413,11 @@ describe('getfattr and setfattr: failures and the command line', () => {
     await ours(['touch', `${img}:/sub/x`, `${img}:/sub/y`]);
     await ours(['setfattr', '--restore=-', `${img}:/sub`], { input: '# file: .\nuser.here="dir"\n\n# file: /x\nuser.abs="1"\n# file: ./y\nuser.rel\n' });
     expect((await ours(['getfattr', '-R', '-d', `${img}:/sub`])).toString()).toBe('# file: sub\nuser.here="dir"\n\n# file: sub/x\nuser.abs="1"\n\n# file: sub/y\nuser.rel=""\n\n');
+    // A name whose bytes are not UTF-8 cannot be named to ext2-lite: refused (exit 1), not stored as another name.
+    const latin1 = await runInProcess(['setfattr', '--restore=-', `${img}:/sub`], { input: Buffer.from('# file: x\nuser.caf\xe9=1\nuser.ok=2\n', 'latin1') });
+    expect(latin1.code).toBe(1);
+    expect(latin1.stderr).toContain(`${img}:/sub/x: EINVAL: user.caf\ufffd: an attribute name that is not UTF-8 cannot be set by ext2-lite`);
+    expect((await ours(['getfattr', '-d', `${img}:/sub/x`])).toString()).toBe('# file: sub/x\nuser.abs="1"\nuser.ok="2"\n\n');
   });
 
   it('the global -v (verbose) before the verb, setfattr -v VALUE after it (also -vVALUE); --json; --help with examples', async () => {

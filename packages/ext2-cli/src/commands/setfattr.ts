@@ -12,10 +12,11 @@
 // and an absolute path lands below DIR too, so a dump made on the host with
 // `getfattr -R -d -m - .` restores onto IMAGE:/. The dump and every value in
 // it are checked before anything is written. An attribute that cannot be set
-// (a missing file, a refusal) is reported and the others are still set; the
-// exit code is then 1.
+// (a missing file, a refusal, a name that is not UTF-8) is reported and the
+// others are still set; the exit code is then 1.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { FsError } from '@iomap/core';
 import { InvalidArgumentError } from 'commander';
 import { parseImageAddress } from '../address/image-address.js';
 import type { ImagePool } from '../address/open-image.js';
@@ -36,15 +37,26 @@ interface SetfattrOptions {
   restore?: string;
 }
 
-/** One attribute to set on one path (bytes, absolute in the image). */
+/** One attribute to set on one path (bytes, absolute in the image); `name` is undefined when its bytes are not UTF-8. */
 interface Assignment {
   path: Uint8Array;
-  name: string;
+  name: string | undefined;
+  shownName: string;
   value: Uint8Array;
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Name bytes (latin1) as the string ext2-lite takes, or undefined when they are not UTF-8. */
+function nameString(latin1: string): string | undefined {
+  try {
+    return strictDecoder.decode(Buffer.from(latin1, 'latin1'));
+  } catch {
+    return undefined;
+  }
+}
 
 /** A commander parser refusing a second use of an option (setfattr takes each once). */
 function once(flag: string): (value: string, previous: string | undefined) => string {
@@ -84,7 +96,8 @@ function assignmentsOf(dump: Uint8Array, file: string, dir: Uint8Array): Assignm
     for (const section of parseDump(dump)) {
       const path = pathBelow(dir, Buffer.from(section.path, 'latin1'));
       for (const { name, encoded, line } of section.attributes) {
-        out.push({ path, name: Buffer.from(name, 'latin1').toString('utf8'), value: decodeOrRefuse(encoded, `${file}: line ${line}: value`) });
+        const value = decodeOrRefuse(encoded, `${file}: line ${line}: value`);
+        out.push({ path, name: nameString(name), shownName: Buffer.from(name, 'latin1').toString('utf8'), value });
       }
     }
   } catch (err) {
@@ -121,8 +134,12 @@ async function restore(ctx: CliContext, pool: ImagePool, operands: readonly stri
   const assignments = assignmentsOf(await readDump(ctx, file), file, encoder.encode(address.path));
   const { fsp } = await pool.mount(address, true);
   const xattrs = imageXattrs(fsp, follow);
-  for (const { path, name, value } of assignments) {
-    await about({ image: address.image, path: decoder.decode(path) }, () => xattrs.set(path, name, value)).catch((err: unknown) => ctx.reportError(err));
+  for (const { path, name, shownName, value } of assignments) {
+    await about({ image: address.image, path: decoder.decode(path) }, async () => {
+      // ext2-lite names attributes by strings: other bytes would be stored as U+FFFD, another name.
+      if (name === undefined) throw new FsError('EINVAL', `${shownName}: an attribute name that is not UTF-8 cannot be set by ext2-lite`, { syscall: 'setxattr' });
+      await xattrs.set(path, name, value);
+    }).catch((err: unknown) => ctx.reportError(err));
   }
 }
 
