@@ -2,7 +2,7 @@
 // the run loop that turns an action's outcome into an exit code and errors
 // into one-line reports.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
 import { ImagePool } from '../address/open-image.js';
 import { createContext, writeText, type CliIo, type GlobalOptions } from './cli-context.js';
 import { describeFailure, formatFailure, formatFailureJson } from './error-report.js';
@@ -96,6 +96,57 @@ function buildProgram(io: CliIo, argv: string[], setExit: (code: number) => void
   return program;
 }
 
+/** The option of `options` whose short flag is `flag` ("-v"), if any. */
+function shortOption(options: readonly Option[], flag: string): Option | undefined {
+  return options.find((o) => o.short === flag);
+}
+
+/**
+ * `argv` with a verb's own short flags that the program also has (setfattr's
+ * -v VALUE beside the global -v, --verbose) spelled as the verb's long
+ * option: commander lets a program option win anywhere on the line. Only
+ * the arguments after the verb and before "--" change; values of options
+ * are skipped, so "-n -v" keeps its value "-v".
+ */
+function preferVerbFlags(program: Command, argv: readonly string[]): string[] {
+  const out = [...argv];
+  let verb: Command | undefined;
+  let i = 0;
+  for (; i < out.length && verb === undefined; i++) {
+    const arg = out[i] as string;
+    if (arg === '--') return out;
+    if (arg.startsWith('-')) {
+      const option = arg.startsWith('--') ? program.options.find((o) => o.long === arg) : shortOption(program.options, arg);
+      if (option?.required === true) i++;
+      continue;
+    }
+    verb = program.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (verb === undefined) return out;
+  }
+  if (verb === undefined) return out;
+  for (; i < out.length; i++) {
+    const arg = out[i] as string;
+    if (arg === '--') break;
+    if (arg.startsWith('--')) {
+      if (!arg.includes('=') && verb.options.find((o) => o.long === arg)?.required === true) i++;
+      continue;
+    }
+    if (!arg.startsWith('-') || arg.length < 2) continue;
+    const flag = arg.slice(0, 2);
+    const own = shortOption(verb.options, flag);
+    if (own === undefined) continue;
+    const shadowed = shortOption(program.options, flag) !== undefined && own.long !== undefined;
+    if (arg.length > 2) {
+      // "-vVALUE": the rest is the value when the option takes one.
+      if (shadowed && own.required) out[i] = `${own.long as string}=${arg.slice(2)}`;
+      continue;
+    }
+    if (shadowed) out[i] = own.long as string;
+    if (own.required) i++;
+  }
+  return out;
+}
+
 /**
  * Runs the `ext2-lite` command with `argv` (the arguments after the program
  * name) on the given streams and resolves to its exit code. Never calls
@@ -120,7 +171,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return ExitCode.Usage;
   }
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(preferVerbFlags(program, argv), { from: 'user' });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     const benign = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);

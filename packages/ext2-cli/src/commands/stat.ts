@@ -2,29 +2,15 @@
 // (times in UTC, with nanoseconds), plus its extended attributes (POSIX
 // ACLs also in getfacl's text form, with the image's numeric ids).
 import type { Ext2Filesystem } from '@iomap/ext2-lite';
-import { S_IFBLK, S_IFCHR, S_IFLNK, S_IFMT, isAclName } from '@iomap/vfs';
+import { S_IFBLK, S_IFCHR, S_IFLNK, S_IFMT } from '@iomap/vfs';
 import { parseImageAddress } from '../address/image-address.js';
 import { about } from '../cli/error-report.js';
 import { examples, type VerbDefinition } from '../cli/verb.js';
 import { inodeAtPath, type ImageEntry } from '../image/image-tree.js';
-import { aclValueText } from '../show/acl-text.js';
 import { displayBytes, displayText, jsonName } from '../show/display-name.js';
 import { majorMinor, modeString, octalMode, typeName, typeWord } from '../show/mode-string.js';
 import { fullTime } from '../show/time-text.js';
-
-/** An xattr value as text when it is printable UTF-8, else base64; a POSIX ACL also as its text form. */
-function xattrValue(name: string, value: Uint8Array): { text?: string; base64?: string; acl?: string } {
-  const acl = isAclName(name) ? aclValueText(value) : undefined;
-  if (acl !== undefined) return { acl, base64: Buffer.from(value).toString('base64') };
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(value);
-    // eslint-disable-next-line no-control-regex -- a value with control bytes (other than a final NUL) is binary
-    if (!/[\u0000-\u0008\u000e-\u001f]/.test(text.replace(/\u0000$/, ''))) return { text };
-  } catch {
-    // not UTF-8: binary
-  }
-  return { base64: Buffer.from(value).toString('base64') };
-}
+import { xattrValue } from '../show/xattr-value.js';
 
 async function xattrsOf(fs: Ext2Filesystem, entry: ImageEntry): Promise<[string, Uint8Array][]> {
   const names = (await fs.listxattr(entry.inode)).sort();

@@ -12,6 +12,7 @@ import { defineLs } from './ls.js';
 import { defineMkfs } from './mkfs.js';
 import { defineStat } from './stat.js';
 import { defineTail } from './tail.js';
+import { defineXattrVerbs } from './xattr-verbs.js';
 
 export const VERBS: readonly VerbDefinition[] = [
   defineMkfs,
@@ -19,6 +20,7 @@ export const VERBS: readonly VerbDefinition[] = [
   defineCat,
   defineTail,
   defineStat,
+  defineXattrVerbs,
   defineDf,
   defineInfo,
   defineFiemap,

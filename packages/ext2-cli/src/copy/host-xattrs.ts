@@ -15,9 +15,12 @@
 // Only objects with attributes are listed. In paths and names getfattr
 // writes a backslash, and characters it must not print raw (newline,
 // carriage return; '=' in names), as a backslash and three octal digits;
-// every other byte is raw. Values are base64 after a "0s" prefix.
+// every other byte is raw. Values are base64 after a "0s" prefix. (The
+// format itself: show/getfattr-text.ts and show/getfattr-dump.ts.)
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { FsError } from '@iomap/core';
+import { DumpSyntaxError, parseDump, type DumpSection } from '../show/getfattr-dump.js';
+import { encodeValue, latin1, quoteName, quotePath } from '../show/getfattr-text.js';
 
 /** Attributes by entry: the key is the path below the root, components joined by '/', one latin1 char per byte ('' is the root). */
 export type HostXattrs = Map<string, [string, Uint8Array][]>;
@@ -25,13 +28,6 @@ export type HostXattrs = Map<string, [string, Uint8Array][]>;
 /** The key {@link HostXattrs} files an entry with name components `path` under. */
 export function hostXattrKey(path: readonly Uint8Array[]): string {
   return path.map((c) => Buffer.from(c.buffer, c.byteOffset, c.length).toString('latin1')).join('/');
-}
-
-const OCTAL_ESCAPE = /\\([0-3][0-7]{2})/g;
-
-/** getfattr's quoting undone: `\ooo` back to the byte (latin1 in, latin1 out). */
-function unquote(text: string): string {
-  return text.replace(OCTAL_ESCAPE, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
 
 /** The root's own path and the prefix of every path below it, as getfattr prints them. */
@@ -46,32 +42,26 @@ function rootPrefixes(root: string): { self: string; below: string } {
  * bytes. EIO for a dump that does not read as getfattr's format.
  */
 export function parseGetfattrDump(dump: Uint8Array, root: string): HostXattrs {
-  const text = Buffer.from(dump.buffer, dump.byteOffset, dump.length).toString('latin1');
   const { self, below } = rootPrefixes(root);
   const out: HostXattrs = new Map();
-  let current: [string, Uint8Array][] | undefined;
   const malformed = (line: string, why: string): FsError =>
     new FsError('EIO', `getfattr printed ${JSON.stringify(line.slice(0, 80))}, ${why}`, { syscall: 'getfattr', path: root });
-  for (const line of text.split('\n')) {
-    if (line === '') {
-      current = undefined;
-      continue;
+  let sections: DumpSection[];
+  try {
+    sections = parseDump(dump);
+  } catch (err) {
+    if (err instanceof DumpSyntaxError) throw malformed(err.text, err.message);
+    throw err;
+  }
+  for (const { path, attributes } of sections) {
+    const key = path === self ? '' : path.startsWith(below) ? path.slice(below.length) : undefined;
+    if (key === undefined) throw malformed(`# file: ${path}`, `which is not below ${root}`);
+    const xattrs: [string, Uint8Array][] = [];
+    for (const { name, encoded } of attributes) {
+      if (encoded !== '' && !encoded.startsWith('0s')) throw malformed(`${name}=${encoded}`, 'a value not in base64 (getfattr -e base64)');
+      xattrs.push([Buffer.from(name, 'latin1').toString('utf8'), new Uint8Array(Buffer.from(encoded.slice(2), 'base64'))]);
     }
-    if (line.startsWith('# file: ')) {
-      const path = unquote(line.slice('# file: '.length));
-      const key = path === self ? '' : path.startsWith(below) ? path.slice(below.length) : undefined;
-      if (key === undefined) throw malformed(line, `which is not below ${root}`);
-      current = [];
-      out.set(key, current);
-      continue;
-    }
-    if (current === undefined) throw malformed(line, 'an attribute outside any "# file:" section');
-    // '=' inside a name is quoted, so the first raw '=' ends the name.
-    const eq = line.indexOf('=');
-    const name = Buffer.from(unquote(eq < 0 ? line : line.slice(0, eq)), 'latin1').toString('utf8');
-    const encoded = eq < 0 ? '' : line.slice(eq + 1);
-    if (encoded !== '' && !encoded.startsWith('0s')) throw malformed(line, 'a value not in base64 (getfattr -e base64)');
-    current.push([name, new Uint8Array(Buffer.from(encoded.slice(2), 'base64'))]);
+    out.set(key, xattrs);
   }
   return out;
 }
@@ -124,13 +114,6 @@ export function readHostXattrs(root: string, options: ReadHostXattrsOptions = {}
   return parseGetfattrDump(r.stdout, root);
 }
 
-/** getfattr's quoting: a backslash and each of `chars` as `\ooo` (latin1 in, latin1 out). */
-function quote(text: string, chars: string): string {
-  let out = '';
-  for (const c of text) out += c === '\\' || chars.includes(c) ? `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}` : c;
-  return out;
-}
-
 /** One object's attributes for {@link writeHostXattrs}: its host path (bytes) and (name, value) pairs. */
 export interface HostXattrTarget {
   path: Uint8Array;
@@ -142,8 +125,8 @@ export function formatSetfattrDump(targets: readonly HostXattrTarget[]): Buffer 
   const lines: string[] = [];
   for (const { path, xattrs } of targets) {
     if (xattrs.length === 0) continue;
-    lines.push(`# file: ${quote(Buffer.from(path).toString('latin1'), '\n\r')}`);
-    for (const [name, value] of xattrs) lines.push(`${quote(Buffer.from(name).toString('latin1'), '=\n\r')}=0s${Buffer.from(value).toString('base64')}`);
+    lines.push(`# file: ${quotePath(latin1(path))}`);
+    for (const [name, value] of xattrs) lines.push(`${quoteName(name)}=${encodeValue(value, 'base64')}`);
     lines.push('');
   }
   return Buffer.from(lines.join('\n'), 'latin1');
