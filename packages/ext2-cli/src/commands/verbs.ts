@@ -6,10 +6,12 @@ import { defineCp } from './cp.js';
 import { defineDf } from './df.js';
 import { defineEditVerbs } from './edit-verbs.js';
 import { defineFiemap } from './fiemap.js';
+import { defineGetfacl } from './getfacl.js';
 import { defineInfo } from './info.js';
 import { defineLinkVerbs } from './link-verbs.js';
 import { defineLs } from './ls.js';
 import { defineMkfs } from './mkfs.js';
+import { defineSetfacl } from './setfacl.js';
 import { defineStat } from './stat.js';
 import { defineTail } from './tail.js';
 
@@ -19,6 +21,8 @@ export const VERBS: readonly VerbDefinition[] = [
   defineCat,
   defineTail,
   defineStat,
+  defineGetfacl,
+  defineSetfacl,
   defineDf,
   defineInfo,
   defineFiemap,
