@@ -5,28 +5,31 @@
 //
 // The operations run in command-line order, each on the access or the
 // default ACL its entries name:
-//   modify (-m, -M)   an entry of the same tag (and id) takes the new perms,
-//                     or the entry is added in canonical order
-//   remove (-x, -X)   the entry goes; an absent one is no error
-//   set (--set...)    the ACL(s) the entries name start empty
-//   removeAll (-b)    the extended entries and the default ACL go; the
-//                     owning group keeps what the mask let it have
+//   modify (-m, -M)    an entry of the same tag (and id) takes the new perms,
+//                      or the entry is added in canonical order
+//   remove (-x, -X)    the entry goes; an absent one is no error
+//   set (--set...)     the ACL(s) its entries name start empty
+//   removeAll (-b)     the extended entries and the default ACL go; the
+//                      owning group keeps what the mask let it have
 //   removeDefault (-k) the default ACL goes
-// A default ACL that does not exist yet starts as the access ACL's owner,
-// owning-group and other entries. X means x for a directory, or when some
-// entry of that ACL (the mask included) already has x at that point.
-// Then, for each ACL that was edited: unless -n, or a mask entry was named
-// (by -m, --set or -x) and not --mask, the mask becomes the union of the
-// group class (owning group, named users and groups) — whenever the ACL has
-// or needs a mask. With -n (or a named mask), a needed mask that is missing
-// copies the owning group's perms.
+// X means x for a directory, or when some entry of that ACL (the mask
+// included) has x at that point. Then, for each ACL that was edited:
+//   - a default ACL left empty is removed; one that is not gets the owner,
+//     owning-group and other entries it lacks from the (edited) access ACL;
+//     on a non-directory it is refused (ENOTDIR), or with -R dropped
+//   - unless -n, or a mask entry was named (by -m, --set or -x) and not
+//     --mask, the mask becomes the union of the group class (owning group,
+//     named users and groups) whenever the ACL has or needs a mask; with -n
+//     (or a named mask) a needed mask that is missing copies the owning group
+//   - the result must be valid (EINVAL otherwise)
 //
 // Example: on a 0640 file, "-m u:7:rw" gives user::rw-, user:7:rw-,
 // group::r--, mask::rw-, other::---; the mode becomes 0660 (group bits =
-// mask) when the access ACL is stored.
+// mask) when the access ACL is stored. "-m d:u:1:r -x d:u:1" on a file is
+// no error: the default ACL it would get is empty again.
 import { FsError } from '@iomap/core';
 import { aclProblem, aclTagNamesSomeone, ACL_TAG, ACL_UNDEFINED_ID, type AclEntry } from '@iomap/vfs';
-import { aclText } from '../show/acl-text.js';
+import { aclEntryText, aclText } from '../show/acl-text.js';
 
 /** One entry of an operation, its qualifier resolved to a numeric id. */
 export interface AclChange {
@@ -38,8 +41,6 @@ export interface AclChange {
   readonly perm: number;
   /** setfacl's X. */
   readonly conditionalX: boolean;
-  /** The entry as written, for messages. */
-  readonly text: string;
 }
 
 /** One setfacl operation. */
@@ -130,36 +131,25 @@ function stripped(entries: readonly AclEntry[]): AclEntry[] {
   return entries.filter(isBase).map((e) => (e.tag === ACL_TAG.groupObj && mask !== undefined ? { ...e, perm: e.perm & mask.perm } : { ...e }));
 }
 
-function refuseDefault(path: string, change: AclChange): FsError {
-  return new FsError('ENOTDIR', `only directories can have default ACLs (entry "${change.text}")`, { syscall: 'setfacl', path });
-}
-
 /** Runs one operation's entries on the two drafts. */
-function applyChanges(kind: 'modify' | 'remove' | 'set', changes: readonly AclChange[], access: Draft, dflt: Draft, file: FileAcls, options: AclEditOptions, path: string): void {
-  let wanted = changes;
-  if (!file.isDirectory) {
-    const defaults = changes.filter((c) => c.isDefault);
-    if (kind !== 'remove' && defaults.length > 0 && !options.recursive) throw refuseDefault(path, defaults[0] as AclChange);
-    wanted = changes.filter((c) => !c.isDefault);
-  }
-  // --set: the ACL(s) it names start empty; the access ACL first, so a new default starts from it.
-  const ordered = kind === 'set' ? [...wanted.filter((c) => !c.isDefault), ...wanted.filter((c) => c.isDefault)] : wanted;
+function applyChanges(kind: 'modify' | 'remove' | 'set', changes: readonly AclChange[], access: Draft, dflt: Draft, isDirectory: boolean): void {
   if (kind === 'set') {
-    if (ordered.some((c) => !c.isDefault)) Object.assign(access, { entries: [], edited: true, maskNamed: false });
-    if (ordered.some((c) => c.isDefault)) Object.assign(dflt, { entries: [], edited: true, maskNamed: false });
+    if (changes.some((c) => !c.isDefault)) access.entries = [];
+    if (changes.some((c) => c.isDefault)) dflt.entries = [];
   }
-  for (const change of ordered) {
+  for (const change of changes) {
     const draft = change.isDefault ? dflt : access;
     if (change.tag === ACL_TAG.mask) draft.maskNamed = true;
-    if (kind === 'remove') {
-      if (draft.entries.length > 0) draft.entries = draft.entries.filter((e) => !sameEntry(e, change));
-      draft.edited = true;
-      continue;
-    }
-    if (change.isDefault && draft.entries.length === 0) draft.entries = access.entries.filter(isBase).map((e) => ({ ...e }));
-    modifyEntry(draft, change, file.isDirectory);
+    if (kind === 'remove') draft.entries = draft.entries.filter((e) => !sameEntry(e, change));
+    else modifyEntry(draft, change, isDirectory);
     draft.edited = true;
   }
+}
+
+/** The owner, owning-group and other entries a non-empty default ACL lacks, from the access ACL. */
+function fillDefault(dflt: Draft, access: Draft): void {
+  const missing = access.entries.filter((a) => isBase(a) && !dflt.entries.some((e) => e.tag === a.tag));
+  dflt.entries = [...dflt.entries, ...missing.map((e) => ({ ...e }))].sort(compareAclEntries);
 }
 
 /** Why an edited ACL is invalid, as an EINVAL naming it in text form. */
@@ -179,20 +169,28 @@ export function editAcls(file: FileAcls, operations: readonly AclOperation[], op
     if (op.kind === 'removeAll') {
       access.entries = stripped(access.entries);
       access.edited = true;
-      if (file.isDirectory) Object.assign(dflt, { entries: [], edited: true });
-    } else if (op.kind === 'removeDefault') {
-      if (file.isDirectory) Object.assign(dflt, { entries: [], edited: true });
-    } else applyChanges(op.kind, op.changes, access, dflt, file, options, path);
+      Object.assign(dflt, { entries: [], edited: true });
+    } else if (op.kind === 'removeDefault') Object.assign(dflt, { entries: [], edited: true });
+    else applyChanges(op.kind, op.changes, access, dflt, file.isDirectory);
   }
   const result: { access?: AclEntry[]; default?: AclEntry[] } = {};
-  for (const [which, draft] of [['access', access], ['default', dflt]] as const) {
-    if (!draft.edited) continue;
-    if (draft.entries.length > 0 || which === 'access') {
-      settleMask(draft, options.mask);
-      const problem = aclProblem(draft.entries);
-      if (problem !== undefined) throw invalid(which, draft.entries, problem, path);
+  if (access.edited) result.access = settled('access', access, options, path);
+  if (dflt.edited && dflt.entries.length === 0 && file.isDirectory) result.default = [];
+  if (dflt.edited && dflt.entries.length > 0) {
+    if (file.isDirectory) {
+      fillDefault(dflt, access);
+      result.default = settled('default', dflt, options, path);
+    } else if (!options.recursive) {
+      throw new FsError('ENOTDIR', `only directories can have default ACLs (${dflt.entries.map((e) => `default:${aclEntryText(e)}`).join(',')})`, { syscall: 'setfacl', path });
     }
-    result[which] = draft.entries;
   }
   return result;
+}
+
+/** An edited ACL with its mask settled; EINVAL when it is invalid. */
+function settled(which: 'access' | 'default', draft: Draft, options: AclEditOptions, path: string): AclEntry[] {
+  settleMask(draft, options.mask);
+  const problem = aclProblem(draft.entries);
+  if (problem !== undefined) throw invalid(which, draft.entries, problem, path);
+  return draft.entries;
 }

@@ -23,14 +23,13 @@ import { readFileAcls, writeFileAcls } from '../image/file-acl.js';
 import { inodeAtPath, isDirectoryAttrs, walkTree, type ImageEntry } from '../image/image-tree.js';
 
 interface SetfaclOptions {
-  default?: boolean;
   mask?: boolean;
   recursive?: boolean;
 }
 
 /** One operation as given: entries in an option's text or in a file ('-' is stdin). */
 type Step =
-  | { kind: 'modify' | 'remove' | 'set'; flag: string; text: string; fromFile: boolean }
+  | { kind: 'modify' | 'remove' | 'set'; flag: string; text: string; fromFile: boolean; promote: boolean }
   | { kind: 'removeAll' }
   | { kind: 'removeDefault' };
 
@@ -46,8 +45,12 @@ function qualifierId(spec: AclEntrySpec, where: string): number {
   return id;
 }
 
-/** The changes in `text`; `where` names the option (and file) in messages, lines are counted for files. */
-function parseChanges(text: string, kind: 'modify' | 'remove' | 'set', where: string, fromFile: boolean, allDefault: boolean): AclChange[] {
+/**
+ * The changes in `text`; `where` names the option (and file) in messages,
+ * lines are counted for files. `promote` (a -d before the option): every
+ * entry is a default entry, and a "d:" prefix is refused, as setfacl does.
+ */
+function parseChanges(text: string, kind: 'modify' | 'remove' | 'set', where: string, fromFile: boolean, promote: boolean): AclChange[] {
   const syntax = kind === 'remove' ? SETFACL_REMOVE_SYNTAX : SETFACL_SYNTAX;
   const changes: AclChange[] = [];
   const lines = fromFile ? text.split('\n') : [text];
@@ -55,7 +58,8 @@ function parseChanges(text: string, kind: 'modify' | 'remove' | 'set', where: st
     const at = fromFile ? `${where}, line ${i + 1}` : where;
     for (const entry of splitAclEntries(line)) {
       const spec = parseAclEntry(entry, syntax, (why) => new UsageError(`${at}: ${why}`));
-      changes.push({ isDefault: allDefault || spec.isDefault, tag: spec.tag, id: qualifierId(spec, at), perm: spec.perm, conditionalX: spec.conditionalX, text: entry });
+      if (promote && spec.isDefault) throw new UsageError(`${at}: ACL entry "${entry}" has a default prefix after -d, which already makes every entry a default entry`);
+      changes.push({ isDefault: promote || spec.isDefault, tag: spec.tag, id: qualifierId(spec, at), perm: spec.perm, conditionalX: spec.conditionalX });
     }
   });
   if (!fromFile && changes.length === 0) throw new UsageError(`${where}: no ACL entries given`);
@@ -69,7 +73,7 @@ async function readAll(stream: Readable): Promise<string> {
 }
 
 /** The steps as operations: files read (usage error when they cannot be), entries parsed. */
-async function operationsOf(ctx: CliContext, steps: readonly Step[], allDefault: boolean): Promise<AclOperation[]> {
+async function operationsOf(ctx: CliContext, steps: readonly Step[]): Promise<AclOperation[]> {
   const operations: AclOperation[] = [];
   for (const step of steps) {
     if (step.kind === 'removeAll' || step.kind === 'removeDefault') {
@@ -86,7 +90,7 @@ async function operationsOf(ctx: CliContext, steps: readonly Step[], allDefault:
         throw new UsageError(`${where}: cannot read it (${(err as Error).message})`);
       }
     }
-    operations.push({ kind: step.kind, changes: parseChanges(text, step.kind, where, step.fromFile, allDefault) });
+    operations.push({ kind: step.kind, changes: parseChanges(text, step.kind, where, step.fromFile, step.promote) });
   }
   return operations;
 }
@@ -115,6 +119,7 @@ async function setOperand(ctx: CliContext, fs: Ext2Filesystem, address: ImageAdd
 
 export const defineSetfacl: VerbDefinition = (program, run) => {
   const steps: Step[] = [];
+  let promote = false;
   const command = program
     .command('setfacl')
     .summary("change files' POSIX ACLs (like setfacl)")
@@ -130,7 +135,7 @@ export const defineSetfacl: VerbDefinition = (program, run) => {
     .option('-k, --remove-default', 'remove the default ACL')
     .option('--set <ACL>', 'replace the ACL (u::, g:: and o:: entries needed)')
     .option('--set-file <FILE>', '--set with entries from FILE (e.g. getfacl output)')
-    .option('-d, --default', 'the entries are for the default ACL')
+    .option('-d, --default', 'the entries of the options after it are for the default ACL')
     .option('--mask', 'recompute the mask even when a mask entry is given')
     .option('-n, --no-mask', 'do not recompute the mask')
     .option('-R, --recursive', 'also everything below directories (default ACL entries only on directories; symlinks below are skipped)')
@@ -138,7 +143,7 @@ export const defineSetfacl: VerbDefinition = (program, run) => {
     .action(
       run<SetfaclOptions>('setfacl', async ({ ctx, pool, operands, options }) => {
         if (steps.length === 0) throw new UsageError('nothing to do: give -m, -x, -b, -k or --set (or -M, -X, --set-file)');
-        const operations = await operationsOf(ctx, steps, options.default === true);
+        const operations = await operationsOf(ctx, steps);
         const addresses = operands.map((operand) => parseImageAddress(operand, ctx.io.cwd, true));
         const editOptions: AclEditOptions = { mask: options.mask, recursive: options.recursive === true };
         for (const address of addresses) {
@@ -152,13 +157,14 @@ export const defineSetfacl: VerbDefinition = (program, run) => {
         }
       }),
     );
-  const entries = (kind: 'modify' | 'remove' | 'set', flag: string, fromFile: boolean) => (text: string) => steps.push({ kind, flag, text, fromFile });
+  const entries = (kind: 'modify' | 'remove' | 'set', flag: string, fromFile: boolean) => (text: string) => steps.push({ kind, flag, text, fromFile, promote });
   command.on('option:modify', entries('modify', '-m', false));
   command.on('option:modify-file', entries('modify', '-M', true));
   command.on('option:remove', entries('remove', '-x', false));
   command.on('option:remove-file', entries('remove', '-X', true));
   command.on('option:set', entries('set', '--set', false));
   command.on('option:set-file', entries('set', '--set-file', true));
+  command.on('option:default', () => (promote = true));
   command.on('option:remove-all', () => steps.push({ kind: 'removeAll' }));
   command.on('option:remove-default', () => steps.push({ kind: 'removeDefault' }));
 };
