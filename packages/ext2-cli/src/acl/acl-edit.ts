@@ -158,9 +158,9 @@ function invalid(which: 'access' | 'default', entries: readonly AclEntry[], prob
 }
 
 /**
- * What `operations` make of `file`'s ACLs. ENOTDIR for default-ACL entries
- * on a non-directory (unless -R), EINVAL when an edited ACL is invalid
- * (aclProblem); nothing is written by the caller in either case.
+ * What `operations` make of `file`'s ACLs. ENOTDIR when they leave a
+ * non-directory a default ACL (unless -R, which drops it), EINVAL when an
+ * edited ACL is invalid (aclProblem); the caller writes nothing then.
  */
 export function editAcls(file: FileAcls, operations: readonly AclOperation[], options: AclEditOptions, path: string): AclEditResult {
   const access: Draft = { entries: file.access.map((e) => ({ ...e })), edited: false, maskNamed: false };
