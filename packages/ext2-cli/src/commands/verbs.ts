@@ -1,5 +1,6 @@
 // Every verb of the command, in the order --help lists them.
 import type { VerbDefinition } from '../cli/verb.js';
+import { defineAclVerbs } from './acl-verbs.js';
 import { defineCat } from './cat.js';
 import { defineCheck } from './check.js';
 import { defineCp } from './cp.js';
@@ -21,6 +22,7 @@ export const VERBS: readonly VerbDefinition[] = [
   defineTail,
   defineStat,
   defineXattrVerbs,
+  defineAclVerbs,
   defineDf,
   defineInfo,
   defineFiemap,

@@ -5,10 +5,11 @@
 // numeric id ("user:lp:rwx:7"). They become the system.posix_acl_* xattrs
 // ext2 stores. A named qualifier is resolved as `tar -x --acls` resolves
 // it: by this host's user and group database (/etc/passwd, /etc/group),
-// unless the entry carries its numeric id.
+// unless the entry carries its numeric id. The entry syntax is acl/acl-spec.ts's.
 import { readFileSync } from 'node:fs';
 import { FsError } from '@iomap/core';
 import { ACL_ACCESS_NAME, ACL_DEFAULT_NAME, ACL_TAG, ACL_UNDEFINED_ID, encodeAclXattr, type AclEntry } from '@iomap/ext2-lite';
+import { parseAclEntry, splitAclEntries, TAR_ACL_SYNTAX } from '../acl/acl-spec.js';
 
 /** The pax keys and the xattr each becomes. */
 export const TAR_ACL_KEYS: readonly (readonly [string, string])[] = [
@@ -19,28 +20,7 @@ export const TAR_ACL_KEYS: readonly (readonly [string, string])[] = [
 /** Looks up a user or group name; undefined when the host does not know it. */
 export type IdLookup = (kind: 'user' | 'group', name: string) => number | undefined;
 
-const TAGS: Readonly<Record<string, { named: number; owner: number | undefined }>> = {
-  user: { named: ACL_TAG.user, owner: ACL_TAG.userObj },
-  u: { named: ACL_TAG.user, owner: ACL_TAG.userObj },
-  group: { named: ACL_TAG.group, owner: ACL_TAG.groupObj },
-  g: { named: ACL_TAG.group, owner: ACL_TAG.groupObj },
-  mask: { named: -1, owner: ACL_TAG.mask },
-  m: { named: -1, owner: ACL_TAG.mask },
-  other: { named: -1, owner: ACL_TAG.other },
-  o: { named: -1, owner: ACL_TAG.other },
-};
 const ORDER = [ACL_TAG.userObj, ACL_TAG.user, ACL_TAG.groupObj, ACL_TAG.group, ACL_TAG.mask, ACL_TAG.other];
-
-function permsOf(text: string, entry: string, where: string): number {
-  let perm = 0;
-  for (const c of text) {
-    if (c === 'r') perm |= 4;
-    else if (c === 'w') perm |= 2;
-    else if (c === 'x') perm |= 1;
-    else if (c !== '-') throw new FsError('EINVAL', `${where}: ACL entry "${entry}" has permissions "${text}" (only r, w, x and -)`, { syscall: 'tar' });
-  }
-  return perm;
-}
 
 /**
  * The ACL in `text` (acl_to_text form) as the xattr encoding setxattr
@@ -48,26 +28,21 @@ function permsOf(text: string, entry: string, where: string): number {
  * for text that is no ACL entry or a name the host cannot resolve.
  */
 export function aclTextToXattr(text: string, lookup: IdLookup, where: string): Uint8Array {
+  const fail = (why: string): Error => new FsError('EINVAL', `${where}: ${why}`, { syscall: 'tar' });
   const entries: AclEntry[] = [];
-  for (const raw of text.split(/[\n,]/)) {
-    const entry = raw.replace(/#.*/, '').trim();
-    if (entry === '') continue;
-    const fields = entry.split(':');
-    const tag = TAGS[fields[0] ?? ''];
-    if (tag === undefined || fields.length < 3 || fields.length > 4) throw new FsError('EINVAL', `${where}: "${entry}" is not an ACL entry (tag:qualifier:perms)`, { syscall: 'tar' });
-    const [, qualifier = '', perms = '', numeric] = fields;
-    const perm = permsOf(perms, entry, where);
-    if (qualifier === '') {
-      entries.push({ tag: tag.owner ?? ACL_TAG.other, perm, id: ACL_UNDEFINED_ID });
+  for (const entry of splitAclEntries(text)) {
+    const spec = parseAclEntry(entry, TAR_ACL_SYNTAX, fail);
+    if (spec.qualifier === '') {
+      entries.push({ tag: spec.tag, perm: spec.perm, id: ACL_UNDEFINED_ID });
       continue;
     }
-    if (tag.named === -1) throw new FsError('EINVAL', `${where}: ACL entry "${entry}" names someone, which ${fields[0]} entries cannot`, { syscall: 'tar' });
-    const kind = tag.named === ACL_TAG.user ? 'user' : 'group';
-    const id = numeric !== undefined && /^\d+$/.test(numeric) ? Number(numeric) : /^\d+$/.test(qualifier) ? Number(qualifier) : lookup(kind, qualifier);
+    const kind = spec.tag === ACL_TAG.user ? 'user' : 'group';
+    const numeric = spec.idField;
+    const id = numeric !== undefined && /^\d+$/.test(numeric) ? Number(numeric) : /^\d+$/.test(spec.qualifier) ? Number(spec.qualifier) : lookup(kind, spec.qualifier);
     if (id === undefined) {
-      throw new FsError('EINVAL', `${where}: ACL entry "${entry}" names ${kind} "${qualifier}", which this host's /etc/${kind === 'user' ? 'passwd' : 'group'} does not know`, { syscall: 'tar' });
+      throw fail(`ACL entry "${entry}" names ${kind} "${spec.qualifier}", which this host's /etc/${kind === 'user' ? 'passwd' : 'group'} does not know`);
     }
-    entries.push({ tag: tag.named, perm, id });
+    entries.push({ tag: spec.tag, perm: spec.perm, id });
   }
   entries.sort((a, b) => ORDER.indexOf(a.tag as (typeof ORDER)[number]) - ORDER.indexOf(b.tag as (typeof ORDER)[number]) || a.id - b.id);
   return encodeAclXattr(entries);

@@ -2,7 +2,7 @@
 // directory entries come as raw name bytes, and a child is found with the
 // filesystem's own lookup on those bytes. A crafted name holding '/' or
 // '..' therefore names exactly one entry and is never re-parsed as a path.
-import { isDotOrDotDot, S_IFDIR, S_IFMT, type InodeAttributes } from '@iomap/vfs';
+import { isDotOrDotDot, S_IFDIR, S_IFLNK, S_IFMT, type InodeAttributes } from '@iomap/vfs';
 import type { Ext2Filesystem, Ext2Inode } from '@iomap/ext2-lite';
 import { FsError } from '@iomap/core';
 
@@ -65,4 +65,29 @@ export function childPath(parent: string, name: Uint8Array): string {
 /** Throws EISDIR when `attrs` is a directory (for verbs that read file data). */
 export function requireNotDirectory(attrs: InodeAttributes, path: string, syscall: string): void {
   if (isDirectoryAttrs(attrs)) throw new FsError('EISDIR', 'illegal operation on a directory', { syscall, path });
+}
+
+/** An entry met by walkTree, with its path (bytes: names need not be UTF-8). */
+export interface WalkedEntry {
+  entry: ImageEntry;
+  path: Uint8Array;
+}
+
+/**
+ * Everything below directory `dir` (whose path is `path`), parents before
+ * their contents, names in byte order; symlinks are left out (neither
+ * listed nor followed), as getfacl -R and setfacl -R skip them. A child's
+ * path is `path` + '/' + name, whatever `path` ends with (getfacl's "d//x"
+ * for an operand "d/").
+ */
+export async function* walkTree(fs: Ext2Filesystem, dir: Ext2Inode, path: Uint8Array): AsyncGenerator<WalkedEntry> {
+  for (const entry of await listEntries(fs, dir)) {
+    if ((entry.attrs.mode & S_IFMT) === S_IFLNK) continue;
+    const childPath = new Uint8Array(path.length + 1 + entry.name.length);
+    childPath.set(path);
+    childPath[path.length] = 0x2f;
+    childPath.set(entry.name, path.length + 1);
+    yield { entry, path: childPath };
+    if (isDirectoryAttrs(entry.attrs)) yield* walkTree(fs, entry.inode, childPath);
+  }
 }

@@ -13,14 +13,15 @@ const TAG_WORDS: Readonly<Record<number, string>> = {
   [ACL_TAG.other]: 'other:',
 };
 
+/** One entry as getfacl prints it: "user:1000:r--", "mask::rw-". */
+export function aclEntryText(e: AclEntry): string {
+  const qualifier = e.tag === ACL_TAG.user || e.tag === ACL_TAG.group ? String(e.id) : '';
+  return `${TAG_WORDS[e.tag] ?? `tag-0x${e.tag.toString(16)}:`}${qualifier}:${rwxText(e.perm)}`;
+}
+
 /** "user::rw-,user:1000:r--,group::r--,mask::rw-,other::r--" for `entries`. */
 export function aclText(entries: readonly AclEntry[]): string {
-  return entries
-    .map((e) => {
-      const qualifier = e.tag === ACL_TAG.user || e.tag === ACL_TAG.group ? String(e.id) : '';
-      return `${TAG_WORDS[e.tag] ?? `tag-0x${e.tag.toString(16)}:`}${qualifier}:${rwxText(e.perm)}`;
-    })
-    .join(',');
+  return entries.map(aclEntryText).join(',');
 }
 
 /** The text of an ACL attribute's value (getxattr's encoding), or undefined when the value is no valid ACL. */
