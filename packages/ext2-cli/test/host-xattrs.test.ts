@@ -15,6 +15,7 @@ import { formatSetfattrDump, hostXattrKey, parseGetfattrDump } from '../src/copy
 import { withKernelMount } from './support/kernel-mount.js';
 import { runBin } from './support/run-cli.js';
 import { loopMountUnavailable, needTools, run } from './support/tools.js';
+import { aclXattrBytes, dumpSections } from './support/xattr-fixtures.js';
 
 const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text));
 
@@ -93,23 +94,7 @@ function xattrDump(at: string): string {
   const r = spawnSync(tools.getfattr, ['-R', '-P', '-h', '-d', '-m', '-', '-e', 'base64', '.'], { cwd: at, env: { ...process.env, LC_ALL: 'C' }, encoding: 'latin1' });
   if (r.status !== 0) throw new Error(`getfattr in ${at} failed: ${r.stderr}`);
   // Sections in path order (getfattr lists in directory order); lost+found has none.
-  return r.stdout
-    .split('\n\n')
-    .filter((s) => s.trim() !== '')
-    .sort()
-    .join('\n\n');
-}
-
-/** A POSIX ACL in the xattr encoding: version 2, then [tag, perm, id] entries (id 0xFFFFFFFF where none). */
-function acl(entries: readonly (readonly [number, number, number?])[]): Buffer {
-  const out = Buffer.alloc(4 + 8 * entries.length);
-  out.writeUInt32LE(2, 0);
-  entries.forEach(([tag, perm, id], i) => {
-    out.writeUInt16LE(tag, 4 + 8 * i);
-    out.writeUInt16LE(perm, 6 + 8 * i);
-    out.writeUInt32LE(id ?? 0xffffffff, 8 + 8 * i);
-  });
-  return out;
+  return dumpSections(r.stdout).join('\n\n');
 }
 
 function setXattr(path: string, name: string, value: string | Buffer): void {
@@ -141,9 +126,9 @@ beforeAll(() => {
   for (const f of ['same-a', 'same-b']) setXattr(join(tree, f), 'user.shared', Buffer.alloc(600, 7));
   // POSIX ACLs (the kernel's xattr encoding, so no acl tools are needed): named user and group on a
   // file; an access and a default ACL on a directory. ext2 stores them in its own encoding.
-  setXattr(join(tree, 'etc', 'hosts'), 'system.posix_acl_access', acl([[1, 6], [2, 4, 1000], [4, 4], [8, 6, 50], [0x10, 6], [0x20, 4]]));
-  setXattr(join(tree, 'etc', 'deep'), 'system.posix_acl_access', acl([[1, 7], [4, 5], [8, 7, 50], [0x10, 7], [0x20, 5]]));
-  setXattr(join(tree, 'etc', 'deep'), 'system.posix_acl_default', acl([[1, 7], [2, 7, 7], [4, 5], [0x10, 7], [0x20, 0]]));
+  setXattr(join(tree, 'etc', 'hosts'), 'system.posix_acl_access', aclXattrBytes([[1, 6], [2, 4, 1000], [4, 4], [8, 6, 50], [0x10, 6], [0x20, 4]]));
+  setXattr(join(tree, 'etc', 'deep'), 'system.posix_acl_access', aclXattrBytes([[1, 7], [4, 5], [8, 7, 50], [0x10, 7], [0x20, 5]]));
+  setXattr(join(tree, 'etc', 'deep'), 'system.posix_acl_default', aclXattrBytes([[1, 7], [2, 7, 7], [4, 5], [0x10, 7], [0x20, 0]]));
   if (root) {
     setXattr(join(tree, 'etc', 'hosts'), 'security.capability', Buffer.from('0100000200200000000000000000000000000000', 'hex'));
     setXattr(join(tree, 'etc'), 'trusted.overlay', 'y');
@@ -232,7 +217,7 @@ describe('host xattrs, end to end', () => {
   it('cp -p into a directory with a default ACL keeps the source’s permissions (no inherited ACL), as coreutils cp -p does; plain cp inherits it', () => {
     const src = mkdtempSync(join(dir, 'default-acl-'));
     mkdirSync(join(src, 'shared'));
-    setXattr(join(src, 'shared'), 'system.posix_acl_default', acl([[1, 7], [2, 7, 7], [4, 5], [0x10, 7], [0x20, 5]]));
+    setXattr(join(src, 'shared'), 'system.posix_acl_default', aclXattrBytes([[1, 7], [2, 7, 7], [4, 5], [0x10, 7], [0x20, 5]]));
     const image = join(dir, 'default-acl.img');
     expect(runBin(['mkfs', image, '-s', '8M', '-d', src, '--xattrs']).code).toBe(0);
     const file = join(dir, 'no-acl-file');
@@ -282,7 +267,7 @@ describe('host xattrs, end to end', () => {
     expect(stat.out).toContain(' Xattr: system.posix_acl_default = acl:user::rwx,user:7:rwx,group::r-x,mask::rwx,other::---\n');
     const json = JSON.parse(runBin(['stat', '--json', `${image}:/etc/hosts`]).out) as { xattrs: Record<string, { acl?: string; base64?: string }> };
     expect(json.xattrs['system.posix_acl_access']?.acl).toBe('user::rw-,user:1000:r--,group::r--,group:50:rw-,mask::rw-,other::r--');
-    expect(Buffer.from(json.xattrs['system.posix_acl_access']?.base64 ?? '', 'base64')).toEqual(acl([[1, 6], [2, 4, 1000], [4, 4], [8, 6, 50], [0x10, 6], [0x20, 4]]));
+    expect(Buffer.from(json.xattrs['system.posix_acl_access']?.base64 ?? '', 'base64')).toEqual(aclXattrBytes([[1, 6], [2, 4, 1000], [4, 4], [8, 6, 50], [0x10, 6], [0x20, 4]]));
     const listed = JSON.parse(runBin(['ls', '--json', `${image}:/etc`]).out) as { name: string; acl?: boolean }[];
     expect(listed.map((r) => `${r.name}:${r.acl === true}`).sort()).toEqual(['deep:true', 'hosts:true']);
   });

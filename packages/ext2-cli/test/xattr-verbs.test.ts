@@ -16,6 +16,7 @@ import { decodeValue } from '../src/show/getfattr-text.js';
 import { withKernelMount } from './support/kernel-mount.js';
 import { runBin, runInProcess, type CliResult } from './support/run-cli.js';
 import { loopMountUnavailable, needTools, run } from './support/tools.js';
+import { aclXattrBytes, dumpSections } from './support/xattr-fixtures.js';
 
 const { tools, describe } = needTools('ext2-lite getfattr/setfattr', ['getfattr', 'setfattr', 'e2fsck'] as const);
 const noKernel = loopMountUnavailable();
@@ -51,32 +52,11 @@ async function ours(args: readonly string[], options: { spawn?: boolean; input?:
   return r.stdout;
 }
 
-/** A dump's sections as a sorted list (directory order differs between walkers). */
-function sections(dump: Buffer): string[] {
-  return dump
-    .toString('latin1')
-    .split('\n\n')
-    .filter((s) => s.trim() !== '')
-    .sort();
-}
-
 /** A new empty image (by default 4 KiB blocks: room for many attributes in one xattr block). */
 async function newImage(name: string, blockSize = 4096): Promise<string> {
   const image = join(dir, name);
   await ours(['mkfs', image, '--size', '16M', '-b', String(blockSize)]);
   return image;
-}
-
-/** A POSIX ACL in the xattr encoding: version 2, then [tag, perm, id] entries. */
-function acl(entries: readonly (readonly [number, number, number?])[]): Buffer {
-  const out = Buffer.alloc(4 + 8 * entries.length);
-  out.writeUInt32LE(2, 0);
-  entries.forEach(([tag, perm, id], i) => {
-    out.writeUInt16LE(tag, 4 + 8 * i);
-    out.writeUInt16LE(perm, 6 + 8 * i);
-    out.writeUInt32LE(id ?? 0xffffffff, 8 + 8 * i);
-  });
-  return out;
 }
 
 /** Values around every rule of getfattr's encodings. */
@@ -248,7 +228,7 @@ describe('getfattr and setfattr against attr', () => {
       else await ours(['setfattr', '--restore=-', `${img}:/`], { input: base64Dump, spawn: true });
       const want = how === 'file' ? dump : base64Dump;
       const got = await ours(['getfattr', '-R', '-d', '-m', '-', ...(how === 'file' ? [] : ['-e', 'base64']), `${img}:/`], { spawn: true });
-      expect(sections(got), name).toEqual(sections(want));
+      expect(dumpSections(got), name).toEqual(dumpSections(want));
       run(tools.e2fsck, ['-fn', img]);
     }
   });
@@ -270,7 +250,7 @@ describe('getfattr and setfattr against the kernel', () => {
     await set(ODD_NAME, '"quoted\\012value"', '/we ird\nname');
     await set('user.new\nline', '0x00ff', '/we ird\nname');
     await set('user.big', hexOf(patternBytes(700, 5)), '/etc/hosts');
-    await set('system.posix_acl_access', hexOf(acl([[1, 6], [2, 4, 1000], [4, 4], [0x10, 6], [0x20, 4]])), '/etc/hosts');
+    await set('system.posix_acl_access', hexOf(aclXattrBytes([[1, 6], [2, 4, 1000], [4, 4], [0x10, 6], [0x20, 4]])), '/etc/hosts');
     await set('user.gone', 'soon', '/etc/hosts');
     await ours(['setfattr', '-x', 'user.gone', `${img}:/etc/hosts`]);
     run(tools.e2fsck, ['-fn', img]);
@@ -278,7 +258,7 @@ describe('getfattr and setfattr against the kernel', () => {
       const kernel = withKernelMount(img, (mnt) => realGetfattr(['-R', '-d', '-m', '-', ...flags, '.'], mnt));
       expect(kernel.toString('latin1')).toContain('security.capability=');
       expect(kernel.toString('latin1')).not.toContain('user.gone');
-      expect(sections(await ours(['getfattr', '-R', '-d', '-m', '-', ...flags, `${img}:/`], { spawn: true })), flags.join(' ')).toEqual(sections(kernel));
+      expect(dumpSections(await ours(['getfattr', '-R', '-d', '-m', '-', ...flags, `${img}:/`], { spawn: true })), flags.join(' ')).toEqual(dumpSections(kernel));
     }
   });
 
@@ -298,7 +278,7 @@ describe('getfattr and setfattr against the kernel', () => {
         set('etc', 'trusted.overlay.opaque', 'y');
         set('etc/hosts', 'user.origin', 'kernel');
         set('etc/hosts', 'security.selinux', 'system_u:object_r:etc_t:s0\0');
-        set('etc/hosts', 'system.posix_acl_access', acl([[1, 6], [2, 6, 7], [4, 4], [8, 4, 9], [0x10, 6], [0x20, 0]]));
+        set('etc/hosts', 'system.posix_acl_access', aclXattrBytes([[1, 6], [2, 6, 7], [4, 4], [8, 4, 9], [0x10, 6], [0x20, 0]]));
         set('etc/deep/leaf', 'user.big', Buffer.from(patternBytes(800, 9)));
         set('etc/deep/leaf', 'user.binary', Buffer.from([0, 0xff, 0]));
         set('odd=\\name', ODD_NAME, 'a\nb');
@@ -313,7 +293,7 @@ describe('getfattr and setfattr against the kernel', () => {
     run(tools.e2fsck, ['-fn', img]);
     for (const [i, e] of ['', 'text', 'hex', 'base64'].entries()) {
       const got = await ours(['getfattr', '-R', '-d', '-m', '-', ...(e === '' ? [] : ['-e', e]), `${img}:/`], { spawn: i === 0 });
-      expect(sections(got), e).toEqual(sections(dumps[i] as Buffer));
+      expect(dumpSections(got), e).toEqual(dumpSections(dumps[i] as Buffer));
     }
   });
 });

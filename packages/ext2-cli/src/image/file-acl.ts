@@ -3,6 +3,7 @@
 // applies the kernel's rules on write: an access ACL sets the mode's rwx
 // bits (group bits = mask), one the mode says all of is stored as the mode
 // alone, and removing an absent ACL is no error.
+import { FsError } from '@iomap/core';
 import type { Ext2Filesystem, Ext2Inode } from '@iomap/ext2-lite';
 import { ACL_ACCESS_NAME, ACL_DEFAULT_NAME, decodeAclXattr, encodeAclXattr, S_IFDIR, S_IFMT, type AclEntry } from '@iomap/vfs';
 import { aclFromMode, type AclEditResult, type FileAcls } from '../acl/acl-edit.js';
@@ -44,6 +45,20 @@ const sameAcl = (a: readonly AclEntry[], b: readonly AclEntry[]): boolean => Buf
  * moves when something changed. Precondition: the edit is valid (editAcls).
  */
 export async function writeFileAcls(fs: Ext2Filesystem, inode: Ext2Inode, before: FileAcls, edit: AclEditResult): Promise<void> {
+  try {
+    await writeChanged(fs, inode, before, edit);
+  } catch (err) {
+    // The library's advice (a mount option) is no use on the command line: say what changes the image.
+    if (codeOf(err) !== 'EOPNOTSUPP') throw err;
+    throw new FsError(
+      'EOPNOTSUPP',
+      'POSIX ACLs are off on this image, as the kernel would mount it: its default mount options lack acl (`tune2fs -o acl IMAGE` adds it) or it has no ext_attr feature',
+      { syscall: 'setxattr' },
+    );
+  }
+}
+
+async function writeChanged(fs: Ext2Filesystem, inode: Ext2Inode, before: FileAcls, edit: AclEditResult): Promise<void> {
   if (edit.access !== undefined && !sameAcl(edit.access, before.access)) {
     await inodeMethod(fs, 'setxattr')(inode, ACL_ACCESS_NAME, encodeAclXattr(edit.access));
   }
