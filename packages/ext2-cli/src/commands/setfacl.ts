@@ -7,15 +7,13 @@
 // Differences from setfacl: a file the edit cannot apply to (a default ACL
 // on a non-directory, an invalid result) is left exactly as it was, where
 // setfacl may already have written its access ACL; ids must be numbers.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Ext2Filesystem } from '@iomap/ext2-lite';
 import { ACL_TAG, ACL_UNDEFINED_ID, aclTagNamesSomeone, S_IFLNK, S_IFMT } from '@iomap/vfs';
 import { editAcls, type AclChange, type AclEditOptions, type AclOperation } from '../acl/acl-edit.js';
 import { parseAclEntry, SETFACL_REMOVE_SYNTAX, SETFACL_SYNTAX, splitAclEntries, type AclEntrySpec } from '../acl/acl-spec.js';
 import { parseImageAddress, type ImageAddress } from '../address/image-address.js';
 import type { CliContext } from '../cli/cli-context.js';
+import { readInputFile } from '../cli/input-file.js';
 import { about } from '../cli/error-report.js';
 import { UsageError } from '../cli/usage-error.js';
 import { examples, type VerbDefinition } from '../cli/verb.js';
@@ -66,12 +64,6 @@ function parseChanges(text: string, kind: 'modify' | 'remove' | 'set', where: st
   return changes;
 }
 
-async function readAll(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** The steps as operations: files read (usage error when they cannot be), entries parsed. */
 async function operationsOf(ctx: CliContext, steps: readonly Step[]): Promise<AclOperation[]> {
   const operations: AclOperation[] = [];
@@ -85,7 +77,7 @@ async function operationsOf(ctx: CliContext, steps: readonly Step[]): Promise<Ac
     if (step.fromFile) {
       where = `${step.flag} ${step.text === '-' ? 'stdin' : step.text}`;
       try {
-        text = step.text === '-' ? await readAll(ctx.io.stdin) : await readFile(resolve(ctx.io.cwd, step.text), 'utf8');
+        text = (await readInputFile(ctx, step.text)).toString('utf8');
       } catch (err) {
         throw new UsageError(`${where}: cannot read it (${(err as Error).message})`);
       }

@@ -14,13 +14,12 @@
 // it are checked before anything is written. An attribute that cannot be set
 // (a missing file, a refusal, a name that is not UTF-8) is reported and the
 // others are still set; the exit code is then 1.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { FsError } from '@iomap/core';
 import { InvalidArgumentError } from 'commander';
 import { parseImageAddress } from '../address/image-address.js';
 import type { ImagePool } from '../address/open-image.js';
 import type { CliContext } from '../cli/cli-context.js';
+import { readInputFile } from '../cli/input-file.js';
 import { about } from '../cli/error-report.js';
 import { UsageError } from '../cli/usage-error.js';
 import { examples, type VerbDefinition } from '../cli/verb.js';
@@ -107,13 +106,6 @@ function assignmentsOf(dump: Uint8Array, file: string, dir: Uint8Array): Assignm
   return out;
 }
 
-async function readDump(ctx: CliContext, file: string): Promise<Uint8Array> {
-  if (file !== '-') return readFile(resolve(ctx.io.cwd, file));
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.io.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks);
-}
-
 /** Runs `change` for every operand's path in its (writable) image; a failure is reported and the next operand goes on. */
 async function eachOperand(ctx: CliContext, pool: ImagePool, operands: readonly string[], change: (fsp: FsPromises, path: Uint8Array) => Promise<void>): Promise<void> {
   if (operands.length === 0) throw new UsageError('give at least one IMAGE:PATH');
@@ -131,7 +123,7 @@ async function eachOperand(ctx: CliContext, pool: ImagePool, operands: readonly 
 async function restore(ctx: CliContext, pool: ImagePool, operands: readonly string[], file: string, follow: boolean): Promise<void> {
   if (operands.length !== 1) throw new UsageError('--restore takes one IMAGE:DIR, the directory the dump\'s paths are below');
   const address = parseImageAddress(operands[0] as string, ctx.io.cwd, true);
-  const assignments = assignmentsOf(await readDump(ctx, file), file, encoder.encode(address.path));
+  const assignments = assignmentsOf(await readInputFile(ctx, file), file, encoder.encode(address.path));
   const { fsp } = await pool.mount(address, true);
   const xattrs = imageXattrs(fsp, follow);
   for (const { path, name, shownName, value } of assignments) {
