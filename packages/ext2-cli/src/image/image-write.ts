@@ -48,14 +48,23 @@ interface InodeWriteMethods {
 }
 
 function missing(what: string): FsError {
-  return new FsError('EOPNOTSUPP', `this ext2-lite cannot ${what} yet (the write side of @iomap/ext2-lite / @iomap/vfs lacks it)`, { syscall: what });
+  return new FsError('EOPNOTSUPP', `this ext2-lite cannot ${what} yet (the linked @iomap/ext2-lite / @iomap/vfs lacks it)`, { syscall: what });
+}
+
+/**
+ * `target.<name>`, bound, for the optional operations of the adapter and the
+ * filesystem (TypeScript declares what the command calls in `M`); EOPNOTSUPP
+ * naming it when the linked ext2-lite / vfs does not offer it.
+ */
+export function optionalMethod<M, K extends keyof M & string>(target: object, name: K): M[K] {
+  const method = (target as Partial<Record<K, unknown>>)[name];
+  if (typeof method !== 'function') throw missing(name);
+  return method.bind(target) as M[K];
 }
 
 /** `fsp.<name>` (an fs/promises adapter over the image), or EOPNOTSUPP when it does not offer it. */
 export function writeMethod<K extends WriteMethod>(fsp: FsPromises, name: K): ImageWriteMethods[K] {
-  const method = (fsp as unknown as Partial<ImageWriteMethods>)[name];
-  if (typeof method !== 'function') throw missing(name);
-  return method as ImageWriteMethods[K];
+  return optionalMethod<ImageWriteMethods, K>(fsp, name);
 }
 
 /**
@@ -69,7 +78,5 @@ export function imagePromises(fs: Ext2Filesystem, now?: () => bigint): FsPromise
 
 /** The filesystem's inode-level `name` operation, bound, or EOPNOTSUPP. */
 export function inodeMethod<K extends keyof InodeWriteMethods>(fs: Ext2Filesystem, name: K): InodeWriteMethods[K] {
-  const method = (fs as unknown as Partial<InodeWriteMethods>)[name];
-  if (typeof method !== 'function') throw missing(name);
-  return method.bind(fs) as InodeWriteMethods[K];
+  return optionalMethod<InodeWriteMethods, K>(fs, name);
 }

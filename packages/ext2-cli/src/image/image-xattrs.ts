@@ -9,6 +9,7 @@
 // ERANGE and EPERM say what ext2 or the kernel requires.
 import { FsError, isFsError } from '@iomap/core';
 import type { FsPromises } from '@iomap/vfs';
+import { optionalMethod } from './image-write.js';
 
 /** The xattr calls of an image's fs/promises adapter. */
 interface XattrCalls {
@@ -22,13 +23,7 @@ interface XattrCalls {
   lremovexattr(path: Uint8Array, name: string): Promise<void>;
 }
 
-function call<K extends keyof XattrCalls>(fsp: FsPromises, name: K): XattrCalls[K] {
-  const method = (fsp as unknown as Partial<XattrCalls>)[name];
-  if (typeof method !== 'function') {
-    throw new FsError('EOPNOTSUPP', `this ext2-lite has no ${name} (the linked @iomap/vfs lacks it)`, { syscall: name });
-  }
-  return method as XattrCalls[K];
-}
+const call = <K extends keyof XattrCalls>(fsp: FsPromises, name: K): XattrCalls[K] => optionalMethod<XattrCalls, K>(fsp, name);
 
 /** ENODATA from a call on `name` becomes "NAME: No such attribute" (getfattr's words); other errors pass. */
 async function namingMissing<T>(name: string, syscall: string, path: Uint8Array, work: () => Promise<T>): Promise<T> {
@@ -80,10 +75,10 @@ export interface ImageXattrs {
 export function imageXattrs(fsp: FsPromises, follow: boolean): ImageXattrs {
   const l = follow ? '' : 'l';
   return {
-    list: (path) => call(fsp, `${l}listxattr`).call(fsp, path),
-    get: (path, name) => namingMissing(name, `${l}getxattr`, path, () => call(fsp, `${l}getxattr`).call(fsp, path, name)),
-    set: (path, name, value) => explainingRefusal(name, value, `${l}setxattr`, path, () => call(fsp, `${l}setxattr`).call(fsp, path, name, value)),
+    list: (path) => call(fsp, `${l}listxattr`)(path),
+    get: (path, name) => namingMissing(name, `${l}getxattr`, path, () => call(fsp, `${l}getxattr`)(path, name)),
+    set: (path, name, value) => explainingRefusal(name, value, `${l}setxattr`, path, () => call(fsp, `${l}setxattr`)(path, name, value)),
     remove: (path, name) =>
-      explainingRefusal(name, undefined, `${l}removexattr`, path, () => namingMissing(name, `${l}removexattr`, path, () => call(fsp, `${l}removexattr`).call(fsp, path, name))),
+      explainingRefusal(name, undefined, `${l}removexattr`, path, () => namingMissing(name, `${l}removexattr`, path, () => call(fsp, `${l}removexattr`)(path, name))),
   };
 }
