@@ -8,8 +8,11 @@
 //    was there, so a pre-existing or raced symlink is never followed;
 //  - symlinks are created as they are (their targets are data) and never
 //    followed by this copy.
-import { constants } from 'node:fs';
-import { chmod, link, lchown, lstat, lutimes, mkdir, open, symlink, unlink, utimes } from 'node:fs/promises';
+// Host calls are synchronous, as in the host walk (host-source.ts): an
+// awaited node:fs call is a thread-pool round trip of tens of microseconds,
+// and extracting a tree of small files made about five per file: it spent
+// most of its time waiting for them.
+import { chmodSync, closeSync, constants, fchmodSync, fchownSync, ftruncateSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, symlinkSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { FsError } from '@iomap/core';
@@ -80,25 +83,22 @@ export class HostSink implements TreeSink {
     }
     const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
     if (first !== undefined) {
-      await this.clear(path, shown, entry);
-      await link(first, path);
+      this.createFresh(path, shown, entry, () => linkSync(first, path));
       return;
     }
     switch (entry.kind) {
       case 'dir':
-        await this.makeDirectory(path, shown, entry);
+        this.makeDirectory(path, shown, entry);
         return;
       case 'file':
-        await this.clear(path, shown, entry);
-        await this.writeFile(path, entry);
+        await this.writeFile(path, shown, entry);
         break;
       case 'symlink':
-        await this.clear(path, shown, entry);
-        await symlink(Buffer.from(entry.target ?? new Uint8Array()), path);
-        if (this.options.preserve) await this.preserveLink(path, entry);
+        this.createFresh(path, shown, entry, () => symlinkSync(Buffer.from(entry.target ?? new Uint8Array()), path));
+        if (this.options.preserve) this.preserveLink(path, entry);
         break;
       default:
-        await this.clear(path, shown, entry);
+        this.clear(path, shown, entry);
         if (!(await this.makeSpecial(path, shown, entry))) return;
     }
     if (entry.linkId !== undefined) this.links.set(entry.linkId, path);
@@ -109,26 +109,36 @@ export class HostSink implements TreeSink {
     if (this.options.xattrs === true && entry.xattrs !== undefined && entry.xattrs.length > 0) this.withXattrs.push({ path, xattrs: entry.xattrs });
   }
 
-  /** Removes a non-directory in the way; an existing directory is an error for a non-directory entry. */
-  private async clear(path: Buffer, shown: string, entry: TreeEntry): Promise<void> {
-    let st;
+  /**
+   * `create()`s a non-directory at `path`, which fails with EEXIST when
+   * something is there: then that is cleared away and `create` tried again.
+   * Creating first spares the usual case, a fresh destination, an lstat per entry.
+   */
+  private createFresh<T>(path: Buffer, shown: string, entry: TreeEntry, create: () => T): T {
     try {
-      st = await lstat(path);
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') return;
-      throw err;
-    }
-    if (st.isDirectory()) throw new FsError('EISDIR', `cannot replace a directory with a ${entry.kind}`, { syscall: 'open', path: shown });
-    if (!st.isFile() && !this.options.force) throw existsError(shown, 'not a regular file: use -f to replace it');
-    await unlink(path);
-  }
-
-  private async makeDirectory(path: Buffer, shown: string, entry: TreeEntry): Promise<void> {
-    try {
-      await mkdir(path, 0o700);
+      return create();
     } catch (err) {
       if ((err as { code?: string }).code !== 'EEXIST') throw err;
-      const st = await lstat(path);
+    }
+    this.clear(path, shown, entry);
+    return create();
+  }
+
+  /** Removes a non-directory in the way; an existing directory is an error for a non-directory entry. */
+  private clear(path: Buffer, shown: string, entry: TreeEntry): void {
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (st === undefined) return;
+    if (st.isDirectory()) throw new FsError('EISDIR', `cannot replace a directory with a ${entry.kind}`, { syscall: 'open', path: shown });
+    if (!st.isFile() && !this.options.force) throw existsError(shown, 'not a regular file: use -f to replace it');
+    unlinkSync(path);
+  }
+
+  private makeDirectory(path: Buffer, shown: string, entry: TreeEntry): void {
+    try {
+      mkdirSync(path, 0o700);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+      const st = lstatSync(path);
       if (!st.isDirectory()) {
         throw new FsError('ENOTDIR', `exists and is not a directory${st.isSymbolicLink() ? ' (a symlink: not followed)' : ''}`, { syscall: 'mkdir', path: shown });
       }
@@ -138,25 +148,26 @@ export class HostSink implements TreeSink {
     this.noteXattrs(path, entry);
   }
 
-  private async writeFile(path: Buffer, entry: TreeEntry): Promise<void> {
+  private async writeFile(path: Buffer, shown: string, entry: TreeEntry): Promise<void> {
     const mode = this.options.preserve ? entry.perm & 0o777 : entry.perm & 0o777 & ~this.umask;
-    const handle = await open(path, CREATE_FLAGS, mode);
+    const fd = this.createFresh(path, shown, entry, () => openSync(path, CREATE_FLAGS, mode));
     try {
       if (entry.data !== undefined) {
         await writeSparse(entry.data(), {
-          write: async (data, position) => {
-            await handle.write(data, 0, data.length, position);
+          write: (data, position) => {
+            for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done, position + done);
+            return Promise.resolve();
           },
-          setSize: (size) => handle.truncate(size),
+          setSize: (size) => Promise.resolve(ftruncateSync(fd, size)),
         }, 4096, (n) => this.progress?.bytes(n));
       }
       if (this.options.preserve) {
-        await handle.chown(entry.uid, entry.gid).catch((err: unknown) => this.ownershipFailed(err, path));
-        await handle.chmod(entry.perm);
-        await handle.utimes(seconds(entry.atimeNs), seconds(entry.mtimeNs));
+        this.tryOwnership(() => fchownSync(fd, entry.uid, entry.gid), path);
+        fchmodSync(fd, entry.perm);
+        futimesSync(fd, seconds(entry.atimeNs), seconds(entry.mtimeNs));
       }
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 
@@ -175,21 +186,25 @@ export class HostSink implements TreeSink {
       throw new FsError('EPERM', `cannot create ${entry.kind === 'fifo' ? 'a FIFO' : 'a device node'}: ${String((err as { stderr?: string }).stderr ?? err).trim()}`, { syscall: 'mknod', path: shown });
     }
     if (this.options.preserve) {
-      await lchown(path, entry.uid, entry.gid).catch((err: unknown) => this.ownershipFailed(err, path));
-      await utimes(path, seconds(entry.atimeNs), seconds(entry.mtimeNs));
+      this.tryOwnership(() => lchownSync(path, entry.uid, entry.gid), path);
+      utimesSync(path, seconds(entry.atimeNs), seconds(entry.mtimeNs));
     }
     return true;
   }
 
-  private async preserveLink(path: Buffer, entry: TreeEntry): Promise<void> {
-    await lchown(path, entry.uid, entry.gid).catch((err: unknown) => this.ownershipFailed(err, path));
-    await lutimes(path, seconds(entry.atimeNs), seconds(entry.mtimeNs));
+  private preserveLink(path: Buffer, entry: TreeEntry): void {
+    this.tryOwnership(() => lchownSync(path, entry.uid, entry.gid), path);
+    lutimesSync(path, seconds(entry.atimeNs), seconds(entry.mtimeNs));
   }
 
-  private ownershipFailed(err: unknown, path: Buffer): void {
-    // Like cp -p run by a normal user: owners that cannot be given are left as they are.
-    if (!isPermissionError(err)) throw err;
-    this.ctx.info(`ext2-lite: ${path.toString()}: owner not preserved (${(err as Error).message})`);
+  /** Gives an owner with `chown`; like cp -p run by a normal user, one that cannot be given is left as it is. */
+  private tryOwnership(chown: () => void, path: Buffer): void {
+    try {
+      chown();
+    } catch (err) {
+      if (!isPermissionError(err)) throw err;
+      this.ctx.info(`ext2-lite: ${path.toString()}: owner not preserved (${(err as Error).message})`);
+    }
   }
 
   /** Directory modes and times, deepest first (children changed the times; a read-only mode would have blocked them). */
@@ -201,11 +216,11 @@ export class HostSink implements TreeSink {
     }
     for (const { path, entry } of this.dirs.reverse()) {
       if (this.options.preserve) {
-        await lchown(path, entry.uid, entry.gid).catch((err: unknown) => this.ownershipFailed(err, path));
-        await chmod(path, entry.perm);
-        await utimes(path, seconds(entry.atimeNs), seconds(entry.mtimeNs));
+        this.tryOwnership(() => lchownSync(path, entry.uid, entry.gid), path);
+        chmodSync(path, entry.perm);
+        utimesSync(path, seconds(entry.atimeNs), seconds(entry.mtimeNs));
       } else {
-        await chmod(path, entry.perm & 0o777 & ~this.umask);
+        chmodSync(path, entry.perm & 0o777 & ~this.umask);
       }
     }
   }

@@ -16,6 +16,9 @@ import { writeSparse } from './sparse-writer.js';
 import { existsError, type TreeSink } from './tree-sink.js';
 import { joinPath, pathKey, type TreeEntry } from './tree-entry.js';
 
+/** Files up to this size are read whole into one reused buffer (TreeEntry.readWhole). */
+const WHOLE_FILE_BYTES = 1024 * 1024;
+
 const SPECIAL_TYPE: Record<string, number> = { char: S_IFCHR, block: S_IFBLK, fifo: S_IFIFO, socket: S_IFSOCK };
 
 /** Options of {@link ImageSink}. */
@@ -30,20 +33,14 @@ export interface ImageSinkOptions {
   force: boolean;
   /** The inode-change time to record (ns since the epoch): the clock, or a fixed time for reproducible images. */
   now: () => bigint;
-  /**
-   * The destination is a new, empty filesystem (mkfs -d): nothing can be in
-   * the way of an entry except one this copy made (an archive may list a
-   * path twice), so the existence check is skipped for everything else.
-   */
-  fresh?: boolean;
 }
 
 export class ImageSink implements TreeSink {
   private readonly root: Uint8Array;
   private readonly known = new Set<string>();
   private readonly links = new Map<string, Uint8Array>();
-  /** With `fresh`: every path made so far (pathKey). */
-  private readonly made = new Set<string>();
+  /** Where small host files are read whole (TreeEntry.readWhole): one open and read, not a second open of the path. */
+  private scratch: Uint8Array | undefined;
   private readonly dirs: { path: Uint8Array; entry: TreeEntry }[] = [];
 
   constructor(
@@ -76,15 +73,19 @@ export class ImageSink implements TreeSink {
     const path = this.pathOf(entry);
     const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
     if (first !== undefined) {
-      await this.clear(path, entry);
-      await writeMethod(this.fsp, 'link')(first, path);
+      const link = writeMethod(this.fsp, 'link');
+      await this.createFresh(path, entry, () => link(first, path));
       return;
     }
     if (entry.kind === 'dir') return this.makeDirectory(path, entry);
-    await this.clear(path, entry);
     if (entry.kind === 'file') await this.writeFile(path, entry);
-    else if (entry.kind === 'symlink') await writeMethod(this.fsp, 'symlink')(entry.target ?? new Uint8Array(), path);
-    else await writeMethod(this.fsp, 'mknod')(path, (SPECIAL_TYPE[entry.kind] as number) | (entry.perm & 0o777), entry.rdev);
+    else if (entry.kind === 'symlink') {
+      const symlink = writeMethod(this.fsp, 'symlink');
+      await this.createFresh(path, entry, () => symlink(entry.target ?? new Uint8Array(), path));
+    } else {
+      const mknod = writeMethod(this.fsp, 'mknod');
+      await this.createFresh(path, entry, () => mknod(path, (SPECIAL_TYPE[entry.kind] as number) | (entry.perm & 0o777), entry.rdev));
+    }
     await this.applyMetadata(path, entry);
     if (entry.linkId !== undefined) this.links.set(entry.linkId, path);
   }
@@ -101,14 +102,24 @@ export class ImageSink implements TreeSink {
     }
   }
 
-  private async clear(path: Uint8Array, entry: TreeEntry): Promise<void> {
-    if (this.options.fresh === true) {
-      const key = pathKey(entry.path);
-      if (!this.made.has(key)) {
-        this.made.add(key);
-        return;
-      }
+  /**
+   * `create()`s a non-directory at `path`, which fails with EEXIST when
+   * something is there: then that is cleared away and `create` tried again.
+   * Creating first spares the usual case, a name not yet taken, an lstat
+   * that fails (and the ENOENT error it builds) per entry.
+   */
+  private async createFresh<T>(path: Uint8Array, entry: TreeEntry, create: () => Promise<T>): Promise<T> {
+    try {
+      return await create();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
     }
+    await this.clear(path, entry);
+    return create();
+  }
+
+  /** Removes a non-directory in the way; an existing directory is an error for a non-directory entry. */
+  private async clear(path: Uint8Array, entry: TreeEntry): Promise<void> {
     let st;
     try {
       st = await this.fsp.lstat(path);
@@ -136,16 +147,19 @@ export class ImageSink implements TreeSink {
   }
 
   private async writeFile(path: Uint8Array, entry: TreeEntry): Promise<void> {
-    const handle = await writeMethod(this.fsp, 'open')(path, 'w', 0o600);
+    const open = writeMethod(this.fsp, 'open');
+    const handle = await this.createFresh(path, entry, () => open(path, 'wx', 0o600));
     try {
-      if (entry.data !== undefined) {
+      const whole = entry.readWhole?.((this.scratch ??= new Uint8Array(WHOLE_FILE_BYTES)));
+      const chunks = whole === undefined ? entry.data?.() : [whole];
+      if (chunks !== undefined) {
         const target = {
           write: async (data: Uint8Array, position: number): Promise<void> => {
             for (let done = 0; done < data.length; ) done += (await handle.write(data, done, data.length - done, position + done)).bytesWritten;
           },
           setSize: (size: number): Promise<void> => handle.truncate(size),
         };
-        await writeSparse(entry.data(), target, this.fs.info.blockSize, (n) => this.progress?.bytes(n));
+        await writeSparse(chunks, target, this.fs.info.blockSize, (n) => this.progress?.bytes(n));
       }
     } finally {
       await handle.close();

@@ -26,7 +26,7 @@ function isZero(bytes: Uint8Array): boolean {
  * `target` must start empty. Resolves to the bytes consumed.
  * `onBytes` reports progress.
  */
-export async function writeSparse(chunks: AsyncIterable<Uint8Array>, target: PositionalTarget, blockSize: number, onBytes?: (n: number) => void): Promise<number> {
+export async function writeSparse(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, target: PositionalTarget, blockSize: number, onBytes?: (n: number) => void): Promise<number> {
   let pos = 0;
   /** End of the last byte written: the file's size so far. */
   let end = 0;
