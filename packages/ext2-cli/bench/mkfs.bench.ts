@@ -19,29 +19,17 @@
 //   npm run bench -w @iomap/ext2-cli        (builds, then runs dist/)
 //   BENCH_ROUNDS=9 BENCH_DIR=/mnt/disk npm run bench -w @iomap/ext2-cli
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BIN, ROUNDS, e2fsprogsTool, makeBigFile, makeTree, median, printTable, run, seconds } from './bench-support.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'ext2-lite.cjs');
 const COPY_TWICE = join(dirname(fileURLToPath(import.meta.url)), 'copy-twice.cjs');
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const MKE2FS = ['/usr/sbin/mke2fs', '/sbin/mke2fs'].find((p) => existsSync(p)) ?? 'mke2fs';
+const MKE2FS = e2fsprogsTool('mke2fs');
 
 const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;
 const { NODE_EXTRA_CA_CERTS: _extraCa, ...ENV_WITHOUT_EXTRA_CA } = process.env;
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; stderr: string } {
-  const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.toString()}`);
-  return { seconds: elapsed, stderr: r.stderr.toString() };
-}
-
-const seconds = (cmd: string, args: string[]): number => run(cmd, args).seconds;
 
 /** The in-process format + copy time `mkfs -d --verbose` reports (start-up and module loading excluded). */
 function inProcessSeconds(stderr: string): number {
@@ -55,24 +43,6 @@ function warmSeconds(image: string, args: string[]): number {
   const r = spawnSync(process.execPath, [COPY_TWICE, image, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) throw new Error(`copy-twice.cjs failed: ${r.stderr.toString()}`);
   return inProcessSeconds((JSON.parse(r.stdout.toString()) as { warm: string }).warm);
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-
-function makeTree(root: string): void {
-  for (let d = 0; d < 100; d++) {
-    const dir = join(root, `dir-${d}`);
-    mkdirSync(dir, { recursive: true });
-    for (let f = 0; f < 100; f++) writeFileSync(join(dir, `file-${f}`), randomBytes(4096));
-  }
-}
-
-function makeBigFile(root: string): void {
-  mkdirSync(root);
-  const chunk = randomBytes(1 << 20);
-  const parts: Buffer[] = [];
-  for (let i = 0; i < 256; i++) parts.push(Buffer.from(chunk.map((b) => b ^ i)));
-  writeFileSync(join(root, 'big.bin'), Buffer.concat(parts));
 }
 
 const work = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'ext2-cli-bench-'));
@@ -127,9 +97,7 @@ try {
     const [withCa, without] = [bare(process.env), bare(ENV_WITHOUT_EXTRA_CA)];
     rows.push(`| \`node -e 0\` with this machine's NODE_EXTRA_CA_CERTS (s) | ${withCa.toFixed(3)} | ${without.toFixed(3)} (without it) | ${(withCa / without).toFixed(2)} |`);
   }
-  console.log(`Node ${process.version}, ${ROUNDS} rounds, median whole-process wall time\n`);
-  console.log('| workload | ours | baseline | ratio |\n|---|---:|---:|---:|');
-  for (const row of rows) console.log(row);
+  printTable(rows);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
