@@ -12,12 +12,10 @@ import type { Subject } from '../cli/error-report.js';
 import type { Progress } from '../cli/progress.js';
 import { displayBytes } from '../show/display-name.js';
 import type { TreeSink } from './tree-sink.js';
-import { componentKey, joinPath, pathKey, type TreeEntry } from './tree-entry.js';
+import { componentKey, joinPath, pathKey, WHOLE_FILE_BYTES, type TreeEntry } from './tree-entry.js';
 
 const SPECIAL_KINDS = new Set(['char', 'block', 'fifo', 'socket']);
 const NO_ROOT = new Uint8Array(0);
-/** Files up to this size are read whole into one reused buffer (TreeEntry.readWhole). */
-const SCRATCH_BYTES = 1024 * 1024;
 
 /** Options of {@link BuilderSink}. */
 export interface BuilderSinkOptions {
@@ -49,7 +47,7 @@ export class BuilderSink implements TreeSink {
   private readonly names = new Map<number, number>();
   /** Hard-link groups: the first entry's inode. */
   private readonly links = new Map<string, number>();
-  private readonly scratch = new Uint8Array(SCRATCH_BYTES);
+  private readonly scratch = new Uint8Array(WHOLE_FILE_BYTES);
   /** The latest entry's parent directory (directories are never removed, so its inode stays valid). */
   private lastParent: LastParent | undefined;
 

@@ -24,7 +24,7 @@ import { displayBytes } from '../show/display-name.js';
 import { majorMinor } from '../show/mode-string.js';
 import { writeHostXattrs, type HostXattrTarget } from './host-xattrs.js';
 import { writeSparse } from './sparse-writer.js';
-import { existsError, type TreeSink } from './tree-sink.js';
+import { createReplacing, existsError, type TreeSink } from './tree-sink.js';
 import { joinPath, pathKey, type TreeEntry } from './tree-entry.js';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -83,7 +83,7 @@ export class HostSink implements TreeSink {
     }
     const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
     if (first !== undefined) {
-      this.createFresh(path, shown, entry, () => linkSync(first, path));
+      await createReplacing(() => linkSync(first, path), () => this.clear(path, shown, entry));
       return;
     }
     switch (entry.kind) {
@@ -94,7 +94,7 @@ export class HostSink implements TreeSink {
         await this.writeFile(path, shown, entry);
         break;
       case 'symlink':
-        this.createFresh(path, shown, entry, () => symlinkSync(Buffer.from(entry.target ?? new Uint8Array()), path));
+        await createReplacing(() => symlinkSync(Buffer.from(entry.target ?? new Uint8Array()), path), () => this.clear(path, shown, entry));
         if (this.options.preserve) this.preserveLink(path, entry);
         break;
       default:
@@ -107,21 +107,6 @@ export class HostSink implements TreeSink {
 
   private noteXattrs(path: Buffer, entry: TreeEntry): void {
     if (this.options.xattrs === true && entry.xattrs !== undefined && entry.xattrs.length > 0) this.withXattrs.push({ path, xattrs: entry.xattrs });
-  }
-
-  /**
-   * `create()`s a non-directory at `path`, which fails with EEXIST when
-   * something is there: then that is cleared away and `create` tried again.
-   * Creating first spares the usual case, a fresh destination, an lstat per entry.
-   */
-  private createFresh<T>(path: Buffer, shown: string, entry: TreeEntry, create: () => T): T {
-    try {
-      return create();
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'EEXIST') throw err;
-    }
-    this.clear(path, shown, entry);
-    return create();
   }
 
   /** Removes a non-directory in the way; an existing directory is an error for a non-directory entry. */
@@ -150,7 +135,7 @@ export class HostSink implements TreeSink {
 
   private async writeFile(path: Buffer, shown: string, entry: TreeEntry): Promise<void> {
     const mode = this.options.preserve ? entry.perm & 0o777 : entry.perm & 0o777 & ~this.umask;
-    const fd = this.createFresh(path, shown, entry, () => openSync(path, CREATE_FLAGS, mode));
+    const fd = await createReplacing(() => openSync(path, CREATE_FLAGS, mode), () => this.clear(path, shown, entry));
     try {
       if (entry.data !== undefined) {
         await writeSparse(entry.data(), {

@@ -13,11 +13,8 @@ import type { Progress } from '../cli/progress.js';
 import { displayBytes } from '../show/display-name.js';
 import { inodeMethod, writeMethod } from '../image/image-write.js';
 import { writeSparse } from './sparse-writer.js';
-import { existsError, type TreeSink } from './tree-sink.js';
-import { joinPath, pathKey, type TreeEntry } from './tree-entry.js';
-
-/** Files up to this size are read whole into one reused buffer (TreeEntry.readWhole). */
-const WHOLE_FILE_BYTES = 1024 * 1024;
+import { createReplacing, existsError, type TreeSink } from './tree-sink.js';
+import { joinPath, pathKey, WHOLE_FILE_BYTES, type TreeEntry } from './tree-entry.js';
 
 const SPECIAL_TYPE: Record<string, number> = { char: S_IFCHR, block: S_IFBLK, fifo: S_IFIFO, socket: S_IFSOCK };
 
@@ -74,17 +71,17 @@ export class ImageSink implements TreeSink {
     const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
     if (first !== undefined) {
       const link = writeMethod(this.fsp, 'link');
-      await this.createFresh(path, entry, () => link(first, path));
+      await createReplacing(() => link(first, path), () => this.clear(path, entry));
       return;
     }
     if (entry.kind === 'dir') return this.makeDirectory(path, entry);
     if (entry.kind === 'file') await this.writeFile(path, entry);
     else if (entry.kind === 'symlink') {
       const symlink = writeMethod(this.fsp, 'symlink');
-      await this.createFresh(path, entry, () => symlink(entry.target ?? new Uint8Array(), path));
+      await createReplacing(() => symlink(entry.target ?? new Uint8Array(), path), () => this.clear(path, entry));
     } else {
       const mknod = writeMethod(this.fsp, 'mknod');
-      await this.createFresh(path, entry, () => mknod(path, (SPECIAL_TYPE[entry.kind] as number) | (entry.perm & 0o777), entry.rdev));
+      await createReplacing(() => mknod(path, (SPECIAL_TYPE[entry.kind] as number) | (entry.perm & 0o777), entry.rdev), () => this.clear(path, entry));
     }
     await this.applyMetadata(path, entry);
     if (entry.linkId !== undefined) this.links.set(entry.linkId, path);
@@ -100,22 +97,6 @@ export class ImageSink implements TreeSink {
       if (path.length > 0) await writeMethod(this.fsp, 'mkdir')(path, { recursive: true, mode: 0o755 });
       this.known.add(key);
     }
-  }
-
-  /**
-   * `create()`s a non-directory at `path`, which fails with EEXIST when
-   * something is there: then that is cleared away and `create` tried again.
-   * Creating first spares the usual case, a name not yet taken, an lstat
-   * that fails (and the ENOENT error it builds) per entry.
-   */
-  private async createFresh<T>(path: Uint8Array, entry: TreeEntry, create: () => Promise<T>): Promise<T> {
-    try {
-      return await create();
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'EEXIST') throw err;
-    }
-    await this.clear(path, entry);
-    return create();
   }
 
   /** Removes a non-directory in the way; an existing directory is an error for a non-directory entry. */
@@ -148,7 +129,7 @@ export class ImageSink implements TreeSink {
 
   private async writeFile(path: Uint8Array, entry: TreeEntry): Promise<void> {
     const open = writeMethod(this.fsp, 'open');
-    const handle = await this.createFresh(path, entry, () => open(path, 'wx', 0o600));
+    const handle = await createReplacing(() => open(path, 'wx', 0o600), () => this.clear(path, entry));
     try {
       const whole = entry.readWhole?.((this.scratch ??= new Uint8Array(WHOLE_FILE_BYTES)));
       const chunks = whole === undefined ? entry.data?.() : [whole];

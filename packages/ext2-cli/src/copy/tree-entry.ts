@@ -6,6 +6,9 @@
 // `path` holds the entry's name components below the copy's root, as raw
 // bytes; [] is the root itself. Sources yield parents before children.
 
+/** The scratch buffer a sink hands to {@link TreeEntry.readWhole}: files up to this size are read whole into it. */
+export const WHOLE_FILE_BYTES = 1024 * 1024;
+
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
 
 export interface TreeEntry {

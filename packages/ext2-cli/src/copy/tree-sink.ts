@@ -111,6 +111,23 @@ function isFatal(err: unknown): boolean {
   return FATAL_CODES.has((cause as { code?: string } | null)?.code ?? '');
 }
 
+/**
+ * Makes a non-directory with `create`, which fails with EEXIST when the name
+ * is taken: then `clear` removes what is in the way (or throws why it may
+ * not) and `create` runs again. Creating first spares the usual case, a name
+ * not yet taken, a look at the destination (and the ENOENT error it builds)
+ * per entry.
+ */
+export async function createReplacing<T>(create: () => T | Promise<T>, clear: () => void | Promise<void>): Promise<T> {
+  try {
+    return await create();
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EEXIST') throw err;
+  }
+  await clear();
+  return create();
+}
+
 /** EEXIST for a destination that exists and may not be replaced. */
 export function existsError(path: string, hint: string): FsError {
   return new FsError('EEXIST', `file already exists (${hint})`, { syscall: 'open', path });
