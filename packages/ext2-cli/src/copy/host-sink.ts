@@ -83,7 +83,7 @@ export class HostSink implements TreeSink {
     }
     const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
     if (first !== undefined) {
-      await createReplacing(() => linkSync(first, path), () => this.clear(path, shown, entry));
+      await this.createAt(path, shown, entry, () => linkSync(first, path));
       return;
     }
     switch (entry.kind) {
@@ -94,7 +94,7 @@ export class HostSink implements TreeSink {
         await this.writeFile(path, shown, entry);
         break;
       case 'symlink':
-        await createReplacing(() => symlinkSync(Buffer.from(entry.target ?? new Uint8Array()), path), () => this.clear(path, shown, entry));
+        await this.createAt(path, shown, entry, () => symlinkSync(Buffer.from(entry.target ?? new Uint8Array()), path));
         if (this.options.preserve) this.preserveLink(path, entry);
         break;
       default:
@@ -107,6 +107,11 @@ export class HostSink implements TreeSink {
 
   private noteXattrs(path: Buffer, entry: TreeEntry): void {
     if (this.options.xattrs === true && entry.xattrs !== undefined && entry.xattrs.length > 0) this.withXattrs.push({ path, xattrs: entry.xattrs });
+  }
+
+  /** `create` at `path`, replacing what is in the way as {@link clear} allows (see createReplacing). */
+  private createAt<T>(path: Buffer, shown: string, entry: TreeEntry, create: () => T): Promise<T> {
+    return createReplacing(create, () => this.clear(path, shown, entry));
   }
 
   /** Removes a non-directory in the way; an existing directory is an error for a non-directory entry. */
@@ -135,7 +140,7 @@ export class HostSink implements TreeSink {
 
   private async writeFile(path: Buffer, shown: string, entry: TreeEntry): Promise<void> {
     const mode = this.options.preserve ? entry.perm & 0o777 : entry.perm & 0o777 & ~this.umask;
-    const fd = await createReplacing(() => openSync(path, CREATE_FLAGS, mode), () => this.clear(path, shown, entry));
+    const fd = await this.createAt(path, shown, entry, () => openSync(path, CREATE_FLAGS, mode));
     try {
       if (entry.data !== undefined) {
         await writeSparse(entry.data(), {

@@ -71,17 +71,17 @@ export class ImageSink implements TreeSink {
     const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
     if (first !== undefined) {
       const link = writeMethod(this.fsp, 'link');
-      await createReplacing(() => link(first, path), () => this.clear(path, entry));
+      await this.createAt(path, entry, () => link(first, path));
       return;
     }
     if (entry.kind === 'dir') return this.makeDirectory(path, entry);
     if (entry.kind === 'file') await this.writeFile(path, entry);
     else if (entry.kind === 'symlink') {
       const symlink = writeMethod(this.fsp, 'symlink');
-      await createReplacing(() => symlink(entry.target ?? new Uint8Array(), path), () => this.clear(path, entry));
+      await this.createAt(path, entry, () => symlink(entry.target ?? new Uint8Array(), path));
     } else {
       const mknod = writeMethod(this.fsp, 'mknod');
-      await createReplacing(() => mknod(path, (SPECIAL_TYPE[entry.kind] as number) | (entry.perm & 0o777), entry.rdev), () => this.clear(path, entry));
+      await this.createAt(path, entry, () => mknod(path, (SPECIAL_TYPE[entry.kind] as number) | (entry.perm & 0o777), entry.rdev));
     }
     await this.applyMetadata(path, entry);
     if (entry.linkId !== undefined) this.links.set(entry.linkId, path);
@@ -97,6 +97,11 @@ export class ImageSink implements TreeSink {
       if (path.length > 0) await writeMethod(this.fsp, 'mkdir')(path, { recursive: true, mode: 0o755 });
       this.known.add(key);
     }
+  }
+
+  /** `create` at `path`, replacing what is in the way as {@link clear} allows (see createReplacing). */
+  private createAt<T>(path: Uint8Array, entry: TreeEntry, create: () => Promise<T>): Promise<T> {
+    return createReplacing(create, () => this.clear(path, entry));
   }
 
   /** Removes a non-directory in the way; an existing directory is an error for a non-directory entry. */
@@ -129,7 +134,7 @@ export class ImageSink implements TreeSink {
 
   private async writeFile(path: Uint8Array, entry: TreeEntry): Promise<void> {
     const open = writeMethod(this.fsp, 'open');
-    const handle = await createReplacing(() => open(path, 'wx', 0o600), () => this.clear(path, entry));
+    const handle = await this.createAt(path, entry, () => open(path, 'wx', 0o600));
     try {
       const whole = entry.readWhole?.((this.scratch ??= new Uint8Array(WHOLE_FILE_BYTES)));
       const chunks = whole === undefined ? entry.data?.() : [whole];
