@@ -136,4 +136,20 @@ describe('sparse writing', () => {
       [3 * 4096, 3 * 4096],
     ]);
   });
+  it('finds data anywhere in a block, in an array of views into a larger buffer', async () => {
+    // Blocks whose first and last bytes are zero are scanned whole; the chunks are views at odd offsets.
+    const backing = new Uint8Array(7 + 5 * 4096);
+    const chunk = backing.subarray(7);
+    chunk[4096 + 2000] = 9; // block 1: zero at both ends, data inside
+    chunk[3 * 4096 + 4095] = 9; // block 3: data in its last byte only
+    const writes: [number, number, number][] = [];
+    let size = -1;
+    const total = await writeSparse([chunk.subarray(0, 2 * 4096), chunk.subarray(2 * 4096)], { write: async (bytes, pos) => void writes.push([pos, bytes.length, bytes.reduce((a, b) => a + b, 0)]), setSize: async (s) => void (size = s) }, 4096);
+    expect(total).toBe(5 * 4096);
+    expect(writes).toEqual([
+      [4096, 4096, 9],
+      [3 * 4096, 4096, 9],
+    ]);
+    expect(size).toBe(5 * 4096);
+  });
 });

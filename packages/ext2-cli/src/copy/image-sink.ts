@@ -1,13 +1,20 @@
 // Writing a tree into a mounted, writable image (cp into an image, mkfs -d).
-// Entries are created through fs.promises (mkdir, open/write, symlink, link,
-// mknod); their exact metadata — mode, owner, nanosecond times — and xattrs
-// through the inode operations setattr/setxattr. Directory metadata waits
-// for the directory's children. Parents an archive leaves implicit are made
-// like `mkdir -p` (0755, root). File data skips zero blocks (holes).
+// Directories are made through fs.promises (mkdir, which also settles what is
+// at the copy's root); every other entry through the inode operations, in
+// the directory inode the sink keeps for each directory it made or found
+// (create/write, symlink, mknod, link): a path walk per entry, and the vfs's
+// open-file bookkeeping, cost more than the rest of a small file's copy.
+// Exact metadata (mode, owner, nanosecond times) and xattrs go through
+// setattr/setxattr on the inode. Directory metadata waits for the
+// directory's children. Parents an archive leaves implicit are made like
+// `mkdir -p` (0755, root). File data skips zero blocks (holes).
+//
+// The new inodes' owners are what fs.promises (root, umask 022) would give:
+// root, and the group of a set-group-ID directory.
 import { FsError } from '@iomap/core';
 import { ACL_ACCESS_NAME, ACL_DEFAULT_NAME, type Ext2Filesystem, type Ext2Inode } from '@iomap/ext2-lite';
 import type { FsPromises } from '@iomap/vfs';
-import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFSOCK } from '@iomap/vfs';
+import { constants, S_IFBLK, S_IFCHR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK, type NewInodeAttributes } from '@iomap/vfs';
 import type { Subject } from '../cli/error-report.js';
 import type { Progress } from '../cli/progress.js';
 import { displayBytes } from '../show/display-name.js';
@@ -15,6 +22,9 @@ import { inodeMethod, writeMethod } from '../image/image-write.js';
 import { writeSparse } from './sparse-writer.js';
 import { createReplacing, existsError, type TreeSink } from './tree-sink.js';
 import { joinPath, pathKey, WHOLE_FILE_BYTES, type TreeEntry } from './tree-entry.js';
+
+const SLASH = 0x2f;
+const S_ISGID = 0o2000;
 
 const SPECIAL_TYPE: Record<string, number> = { char: S_IFCHR, block: S_IFBLK, fifo: S_IFIFO, socket: S_IFSOCK };
 
@@ -32,13 +42,21 @@ export interface ImageSinkOptions {
   now: () => bigint;
 }
 
+/** Where a new name goes: its directory's inode and the name. */
+interface Site {
+  dir: Ext2Inode;
+  name: Uint8Array;
+}
+
 export class ImageSink implements TreeSink {
   private readonly root: Uint8Array;
-  private readonly known = new Set<string>();
-  private readonly links = new Map<string, Uint8Array>();
+  /** Inodes of the directories made or found, by the pathKey of their components below the copy's root. */
+  private readonly dirInodes = new Map<string, Ext2Inode>();
+  /** The first inode of each hard-link group, by linkId. */
+  private readonly links = new Map<string, Ext2Inode>();
   /** Where small host files are read whole (TreeEntry.readWhole): one open and read, not a second open of the path. */
   private scratch: Uint8Array | undefined;
-  private readonly dirs: { path: Uint8Array; entry: TreeEntry }[] = [];
+  private readonly dirs: { inode: Ext2Inode; entry: TreeEntry }[] = [];
 
   constructor(
     private readonly fs: Ext2Filesystem,
@@ -66,37 +84,67 @@ export class ImageSink implements TreeSink {
   }
 
   async add(entry: TreeEntry): Promise<void> {
-    await this.ensureParents(entry.path);
     const path = this.pathOf(entry);
+    const site = await this.siteOf(entry);
+    if (entry.kind === 'dir') return this.makeDirectory(path, entry);
     const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
     if (first !== undefined) {
-      const link = writeMethod(this.fsp, 'link');
-      await this.createAt(path, entry, () => link(first, path));
+      await this.createAt(path, entry, () => this.fs.link(first, site.dir, site.name));
       return;
     }
-    if (entry.kind === 'dir') return this.makeDirectory(path, entry);
-    if (entry.kind === 'file') await this.writeFile(path, entry);
+    let inode: Ext2Inode;
+    if (entry.kind === 'file') inode = await this.writeFile(site, path, entry);
     else if (entry.kind === 'symlink') {
-      const symlink = writeMethod(this.fsp, 'symlink');
-      await this.createAt(path, entry, () => symlink(entry.target ?? new Uint8Array(), path));
+      const init = await this.newInode(site.dir, S_IFLNK | 0o777);
+      inode = await this.createAt(path, entry, () => this.fs.symlink(site.dir, site.name, entry.target ?? new Uint8Array(), init));
     } else {
-      const mknod = writeMethod(this.fsp, 'mknod');
-      await this.createAt(path, entry, () => mknod(path, (SPECIAL_TYPE[entry.kind] as number) | (entry.perm & 0o777), entry.rdev));
+      const init = { ...(await this.newInode(site.dir, (SPECIAL_TYPE[entry.kind] as number) | (entry.perm & 0o777))), rdev: entry.rdev };
+      inode = await this.createAt(path, entry, () => this.fs.mknod(site.dir, site.name, init));
     }
-    await this.applyMetadata(path, entry);
-    if (entry.linkId !== undefined) this.links.set(entry.linkId, path);
+    await this.applyMetadata(inode, entry);
+    if (entry.linkId !== undefined) this.links.set(entry.linkId, inode);
   }
 
-  /** mkdir -p for parents an archive did not list (directory sources always list them first). */
-  private async ensureParents(components: readonly Uint8Array[]): Promise<void> {
-    if (components.length === 0 || this.known.has(pathKey(components.slice(0, -1)))) return;
-    for (let depth = 0; depth < components.length; depth++) {
+  /**
+   * The directory `entry` goes into (made like `mkdir -p` when an archive
+   * left it implicit) and its name there. The copy's root entry goes into
+   * the directory above the destination path.
+   */
+  private async siteOf(entry: TreeEntry): Promise<Site> {
+    const { path } = entry;
+    if (path.length === 0) {
+      const slash = this.root.lastIndexOf(SLASH);
+      const parent = this.root.subarray(0, slash);
+      return { dir: await this.fs.inodeAt(parent.length === 0 ? '/' : parent), name: this.root.subarray(slash + 1) };
+    }
+    const parent = path.slice(0, -1);
+    const dir = this.dirInodes.get(pathKey(parent)) ?? (await this.ensureDirectory(parent));
+    return { dir, name: path[path.length - 1] as Uint8Array };
+  }
+
+  /** mkdir -p of `components` and their parents (the ones an archive did not list; directory sources list them all first). */
+  private async ensureDirectory(components: readonly Uint8Array[]): Promise<Ext2Inode> {
+    let inode: Ext2Inode | undefined;
+    for (let depth = 0; depth <= components.length; depth++) {
       const key = pathKey(components.slice(0, depth));
-      if (this.known.has(key)) continue;
+      inode = this.dirInodes.get(key);
+      if (inode !== undefined) continue;
       const path = joinPath(this.root, components.slice(0, depth));
       if (path.length > 0) await writeMethod(this.fsp, 'mkdir')(path, { recursive: true, mode: 0o755 });
-      this.known.add(key);
+      inode = await this.fs.inodeAt(path.length === 0 ? '/' : path);
+      this.dirInodes.set(key, inode);
     }
+    return inode as Ext2Inode;
+  }
+
+  /**
+   * What a new inode of `mode` in `dir` starts with: the owner fs.promises
+   * gives as root (root, or the directory's group when it is set-group-ID).
+   * The copy's own metadata follows (applyMetadata).
+   */
+  private async newInode(dir: Ext2Inode, mode: number): Promise<NewInodeAttributes> {
+    const parent = await this.fs.getattr(dir);
+    return { mode, uid: 0, gid: (parent.mode & S_ISGID) !== 0 ? parent.gid : 0, timeNs: this.options.now() };
   }
 
   /** `create` at `path`, replacing what is in the way as {@link clear} allows (see createReplacing). */
@@ -128,33 +176,36 @@ export class ImageSink implements TreeSink {
         throw new FsError('ENOTDIR', 'exists and is not a directory', { syscall: 'mkdir', path: displayBytes(path) });
       }
     }
-    this.known.add(pathKey(entry.path));
-    this.dirs.push({ path, entry });
+    const inode = await this.fs.inodeAt(path);
+    this.dirInodes.set(pathKey(entry.path), inode);
+    this.dirs.push({ inode, entry });
   }
 
-  private async writeFile(path: Uint8Array, entry: TreeEntry): Promise<void> {
-    const open = writeMethod(this.fsp, 'open');
-    const handle = await this.createAt(path, entry, () => open(path, 'wx', 0o600));
+  /** A new regular file at `site` with the entry's bytes, holes where they are zero. */
+  private async writeFile(site: Site, path: Uint8Array, entry: TreeEntry): Promise<Ext2Inode> {
+    const init = await this.newInode(site.dir, S_IFREG | 0o600);
+    const inode = await this.createAt(path, entry, () => this.fs.create(site.dir, site.name, init));
+    await this.fs.open(inode, constants.O_WRONLY);
     try {
       const whole = entry.readWhole?.((this.scratch ??= new Uint8Array(WHOLE_FILE_BYTES)));
       const chunks = whole === undefined ? entry.data?.() : [whole];
       if (chunks !== undefined) {
         const target = {
           write: async (data: Uint8Array, position: number): Promise<void> => {
-            for (let done = 0; done < data.length; ) done += (await handle.write(data, done, data.length - done, position + done)).bytesWritten;
+            for (let done = 0; done < data.length; ) done += await this.fs.write(inode, position + done, data.subarray(done));
           },
-          setSize: (size: number): Promise<void> => handle.truncate(size),
+          setSize: (size: number): Promise<void> => this.fs.truncate(inode, size),
         };
         await writeSparse(chunks, target, this.fs.info.blockSize, (n) => this.progress?.bytes(n));
       }
     } finally {
-      await handle.close();
+      await this.fs.release(inode, constants.O_WRONLY);
     }
+    return inode;
   }
 
   /** Mode, owner, times and xattrs in one setattr (exact nanoseconds, symlinks included). */
-  private async applyMetadata(path: Uint8Array, entry: TreeEntry): Promise<void> {
-    const inode = await this.fs.inodeAt(path, { followFinal: false });
+  private async applyMetadata(inode: Ext2Inode, entry: TreeEntry): Promise<void> {
     const ctimeNs = this.options.now();
     if (!this.options.preserve) {
       if (entry.kind !== 'symlink') await inodeMethod(this.fs, 'setattr')(inode, { mode: entry.perm & 0o777, ctimeNs });
@@ -172,7 +223,6 @@ export class ImageSink implements TreeSink {
     await this.applyXattrs(inode, entry);
     await this.dropAclsNotInSource(inode, entry);
   }
-
   private async applyXattrs(inode: Ext2Inode, entry: TreeEntry): Promise<void> {
     for (const [name, value] of entry.xattrs ?? []) await inodeMethod(this.fs, 'setxattr')(inode, name, value);
   }
@@ -192,6 +242,6 @@ export class ImageSink implements TreeSink {
 
   /** Directory metadata, deepest first, after their children were made. */
   async finish(): Promise<void> {
-    for (const { path, entry } of this.dirs.reverse()) await this.applyMetadata(path, entry);
+    for (const { inode, entry } of this.dirs.reverse()) await this.applyMetadata(inode, entry);
   }
 }

@@ -12,10 +12,14 @@ export interface PositionalTarget {
 
 const ZERO_BLOCK = Buffer.alloc(64 * 1024);
 
-function isZero(bytes: Uint8Array): boolean {
-  for (let at = 0; at < bytes.length; at += ZERO_BLOCK.length) {
-    const part = bytes.subarray(at, Math.min(bytes.length, at + ZERO_BLOCK.length));
-    if (Buffer.compare(Buffer.from(part.buffer, part.byteOffset, part.length), ZERO_BLOCK.subarray(0, part.length)) !== 0) return false;
+/** Whether bytes [start, end) of `bytes` are all zero. */
+function isZero(bytes: Uint8Array, start: number, end: number): boolean {
+  // Data blocks rarely start or end with a zero byte: most answers come from two reads.
+  if (start === end) return true;
+  if (bytes[start] !== 0 || bytes[end - 1] !== 0) return false;
+  for (let at = start; at < end; at += ZERO_BLOCK.length) {
+    const length = Math.min(end - at, ZERO_BLOCK.length);
+    if (Buffer.compare(Buffer.from(bytes.buffer, bytes.byteOffset + at, length), ZERO_BLOCK.subarray(0, length)) !== 0) return false;
   }
   return true;
 }
@@ -34,11 +38,11 @@ export async function writeSparse(chunks: AsyncIterable<Uint8Array> | Iterable<U
     await target.write(data, at);
     end = at + data.length;
   };
-  for await (const chunk of chunks) {
+  const each = async (chunk: Uint8Array): Promise<void> => {
     // Runs of non-zero blocks are written whole; zero blocks are skipped (holes read back as zeros).
     let runStart = -1;
     for (let at = 0; at < chunk.length; at += blockSize) {
-      const zero = isZero(chunk.subarray(at, Math.min(chunk.length, at + blockSize)));
+      const zero = isZero(chunk, at, Math.min(chunk.length, at + blockSize));
       if (!zero && runStart === -1) runStart = at;
       else if (zero && runStart !== -1) {
         await write(chunk.subarray(runStart, at), pos + runStart);
@@ -48,7 +52,10 @@ export async function writeSparse(chunks: AsyncIterable<Uint8Array> | Iterable<U
     if (runStart !== -1) await write(chunk.subarray(runStart), pos + runStart);
     pos += chunk.length;
     onBytes?.(chunk.length);
-  }
+  };
+  // An array (a small file read whole) is walked without an async iterator's promise per step.
+  if (Symbol.iterator in chunks) for (const chunk of chunks) await each(chunk);
+  else for await (const chunk of chunks) await each(chunk);
   // Only a trailing hole needs the size set explicitly.
   if (end !== pos) await target.setSize(pos);
   return pos;
