@@ -5,27 +5,16 @@
 // directory; -p keeps the source's owners and mode bits; the copy's root
 // entry may be a file named by the destination path; every kind of entry
 // arrives, and `check` finds the image clean.
-import { chownSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runInProcess, type CliResult } from './support/run-cli.js';
+import { runOk, useScratchDir } from './support/scratch-dir.js';
 
-let dir = '';
+const scratch = useScratchDir('ext2-cli-into-');
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ext2-cli-into-'));
-});
-
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function ok(args: string[]): Promise<CliResult> {
-  const r = await runInProcess(args, { cwd: dir });
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r;
+function ok(args: string[]): Promise<CliResult> {
+  return runOk(args, scratch());
 }
 
 interface StatJson {
@@ -44,7 +33,7 @@ async function stat(target: string): Promise<StatJson> {
 
 /** src/: f (0640), x (0755), s -> f, d/g, d/h (a hard link of d/g), owned by 1234:77 where the host allows it. */
 function makeSource(): string {
-  const src = join(dir, 'src');
+  const src = join(scratch(), 'src');
   mkdirSync(join(src, 'd'), { recursive: true });
   writeFileSync(join(src, 'f'), 'f\n', { mode: 0o640 });
   writeFileSync(join(src, 'x'), '#!/bin/sh\n', { mode: 0o755 });
@@ -75,7 +64,7 @@ describe('cp into an image', () => {
       expect(g.nlink).toBe(2);
       expect((await stat(`disk.img:/${top}/src/s`)).target).toBe('f');
     }
-    expect((await runInProcess(['check', 'disk.img'], { cwd: dir })).code).toBe(0);
+    expect((await runInProcess(['check', 'disk.img'], { cwd: scratch() })).code).toBe(0);
   });
 
   it.skipIf(!isRoot)('-p keeps the source owners (needs root to own files as someone else on the host)', async () => {
@@ -94,16 +83,16 @@ describe('cp into an image', () => {
   });
 
   it('a single file lands under the destination name, or in the destination directory; a missing parent is ENOENT', async () => {
-    writeFileSync(join(dir, 'one.txt'), 'one\n');
+    writeFileSync(join(scratch(), 'one.txt'), 'one\n');
     await ok(['mkfs', 'disk.img', '--size', '8M']);
     await ok(['mkdir', 'disk.img:/etc']);
     await ok(['cp', 'one.txt', 'disk.img:/etc/renamed']);
     await ok(['cp', 'one.txt', 'disk.img:/etc']);
     await ok(['cp', 'one.txt', 'disk.img:/top']);
     for (const path of ['/etc/renamed', '/etc/one.txt', '/top']) expect((await ok(['cat', `disk.img:${path}`])).out).toBe('one\n');
-    const missing = await runInProcess(['cp', 'one.txt', 'disk.img:/nowhere/x'], { cwd: dir });
+    const missing = await runInProcess(['cp', 'one.txt', 'disk.img:/nowhere/x'], { cwd: scratch() });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('ENOENT');
-    expect((await runInProcess(['check', 'disk.img'], { cwd: dir })).code).toBe(0);
+    expect((await runInProcess(['check', 'disk.img'], { cwd: scratch() })).code).toBe(0);
   });
 });

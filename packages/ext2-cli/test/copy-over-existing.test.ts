@@ -7,32 +7,21 @@
 //  - a directory in the way of a non-directory is EISDIR (exit 1);
 //  - the rest of the copy goes on, and a second copy of a tree over the
 //    first replaces every file.
-import { linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { linkSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runInProcess, type CliResult } from './support/run-cli.js';
+import { runOk, useScratchDir } from './support/scratch-dir.js';
 
-let dir = '';
+const scratch = useScratchDir('ext2-cli-over-');
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ext2-cli-over-'));
-});
-
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function ok(args: string[]): Promise<CliResult> {
-  const r = await runInProcess(args, { cwd: dir });
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r;
+function ok(args: string[]): Promise<CliResult> {
+  return runOk(args, scratch());
 }
 
 /** The source tree `src/`: f, s -> f, d/g, d/h (a file of its own, or with `hardLink` a second name of d/g), x. */
 function makeSource(version: string, hardLink = false): string {
-  const src = join(dir, 'src');
+  const src = join(scratch(), 'src');
   rmSync(src, { recursive: true, force: true });
   mkdirSync(join(src, 'd'), { recursive: true });
   writeFileSync(join(src, 'f'), `f ${version}\n`);
@@ -63,13 +52,13 @@ describe('cp host -> image onto existing names', () => {
     makeSource('new');
     await ok(['mkfs', 'dst.img', '--size', '8M']);
     await ok(['mkdir', '-p', 'dst.img:/dst/src/d', 'dst.img:/dst/src/x']);
-    writeFileSync(join(dir, 'old'), 'old\n');
+    writeFileSync(join(scratch(), 'old'), 'old\n');
     await ok(['cp', 'old', 'dst.img:/dst/src/f']);
     await ok(['cp', 'old', 'dst.img:/dst/src/s']);
     await ok(['ln', '-s', '/victim', 'dst.img:/dst/src/d/g']);
     await ok(['cp', 'old', 'dst.img:/victim']);
 
-    const refused = await runInProcess(['cp', '-r', 'src', 'dst.img:/dst'], { cwd: dir });
+    const refused = await runInProcess(['cp', '-r', 'src', 'dst.img:/dst'], { cwd: scratch() });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/dst\.img:\/dst\/src\/d\/g: EEXIST: .*use -f to replace it/);
     expect(refused.stderr).toMatch(/dst\.img:\/dst\/src\/x: EISDIR: cannot replace a directory with a file/);
@@ -80,7 +69,7 @@ describe('cp host -> image onto existing names', () => {
     expect(await imageEntry('dst.img', '/victim')).toEqual({ type: 'file', content: 'old\n' });
     expect(await imageEntry('dst.img', '/dst/src/x')).toEqual({ type: 'directory' });
 
-    const forced = await runInProcess(['cp', '-rf', 'src', 'dst.img:/dst'], { cwd: dir });
+    const forced = await runInProcess(['cp', '-rf', 'src', 'dst.img:/dst'], { cwd: scratch() });
     expect(forced.code).toBe(1);
     expect(forced.stderr).toMatch(/EISDIR/);
     expect(await imageEntry('dst.img', '/dst/src/d/g')).toEqual({ type: 'file', content: 'g new\n' });
@@ -102,7 +91,7 @@ describe('cp host -> image onto existing names', () => {
     const [g, h] = await Promise.all(['/src/d/g', '/src/d/h'].map(async (p) => JSON.parse((await ok(['stat', '--json', `dst.img:${p}`])).out) as { ino: number; nlink: number }));
     expect(h?.ino).toBe(g?.ino);
     expect(g?.nlink).toBe(2);
-    expect((await runInProcess(['check', 'dst.img'], { cwd: dir })).code).toBe(0);
+    expect((await runInProcess(['check', 'dst.img'], { cwd: scratch() })).code).toBe(0);
   });
 });
 
@@ -110,28 +99,28 @@ describe('cp image -> host onto existing names', () => {
   it('replaces files, refuses a symlink in the way without -f and a directory always, and copies the rest', async () => {
     makeSource('new');
     await ok(['mkfs', 'src.img', '--size', '8M', '-d', 'src']);
-    const out = join(dir, 'out');
+    const out = join(scratch(), 'out');
     mkdirSync(join(out, 'd'), { recursive: true });
     mkdirSync(join(out, 'x'));
     writeFileSync(join(out, 'f'), 'old\n');
     writeFileSync(join(out, 's'), 'old\n');
-    writeFileSync(join(dir, 'victim'), 'old\n');
-    symlinkSync(join(dir, 'victim'), join(out, 'd', 'g'));
+    writeFileSync(join(scratch(), 'victim'), 'old\n');
+    symlinkSync(join(scratch(), 'victim'), join(out, 'd', 'g'));
 
     // The image's root is copied into out/ (cp -r IMAGE:/ DIR copies the root's contents).
-    const refused = await runInProcess(['cp', '-r', 'src.img:/', `${out}/`], { cwd: dir });
+    const refused = await runInProcess(['cp', '-r', 'src.img:/', `${out}/`], { cwd: scratch() });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/out\/d\/g: EEXIST: .*use -f to replace it/);
     expect(refused.stderr).toMatch(/out\/x: EISDIR: cannot replace a directory with a file/);
     expect(hostEntry(join(out, 'f'))).toEqual({ type: 'file', content: 'f new\n' });
     expect(hostEntry(join(out, 's'))).toEqual({ type: 'symlink', target: 'f' });
-    expect(hostEntry(join(out, 'd', 'g'))).toEqual({ type: 'symlink', target: join(dir, 'victim') });
-    expect(readFileSync(join(dir, 'victim'), 'utf8')).toBe('old\n');
+    expect(hostEntry(join(out, 'd', 'g'))).toEqual({ type: 'symlink', target: join(scratch(), 'victim') });
+    expect(readFileSync(join(scratch(), 'victim'), 'utf8')).toBe('old\n');
     expect(hostEntry(join(out, 'x'))).toEqual({ type: 'directory' });
 
-    const forced = await runInProcess(['cp', '-rf', 'src.img:/', `${out}/`], { cwd: dir });
+    const forced = await runInProcess(['cp', '-rf', 'src.img:/', `${out}/`], { cwd: scratch() });
     expect(forced.code).toBe(1);
     expect(hostEntry(join(out, 'd', 'g'))).toEqual({ type: 'file', content: 'g new\n' });
-    expect(readFileSync(join(dir, 'victim'), 'utf8')).toBe('old\n');
+    expect(readFileSync(join(scratch(), 'victim'), 'utf8')).toBe('old\n');
   });
 });
