@@ -85,8 +85,12 @@ export class ImageSink implements TreeSink {
 
   async add(entry: TreeEntry): Promise<void> {
     const path = this.pathOf(entry);
+    if (entry.kind === 'dir') {
+      // Below the root, the parent must exist first (an archive may leave it implicit); mkdir itself goes by path.
+      if (entry.path.length > 0) await this.siteOf(entry);
+      return this.makeDirectory(path, entry);
+    }
     const site = await this.siteOf(entry);
-    if (entry.kind === 'dir') return this.makeDirectory(path, entry);
     const first = entry.linkId === undefined ? undefined : this.links.get(entry.linkId);
     if (first !== undefined) {
       await this.createAt(path, entry, () => this.fs.link(first, site.dir, site.name));
